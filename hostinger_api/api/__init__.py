@@ -1,0 +1,6 @@
+"""One class per API tag."""
+
+from hostinger_api.api.vps_actions_api import VPSActionsApi
+from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
+
+__all__ = ["VPSActionsApi", "VPSSnapshotsApi"]

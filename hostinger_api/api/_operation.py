@@ -1,0 +1,116 @@
+"""The one code path every operation's three forms share.
+
+An operation is declared once, as an ``Operation``: method, path and the model of its 200
+body. ``ApiBase`` checks the arguments (before anything is sent), builds and sends the request,
+and deserializes the response; the public methods of the API classes only name the operation
+and pass their arguments on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, NamedTuple, Optional, TypeVar
+
+import urllib3
+
+from hostinger_api.api_client import ApiClient
+from hostinger_api.api_response import ApiResponse
+from hostinger_api.configuration import RequestTimeout
+from hostinger_api.exceptions import ApiValueError
+from hostinger_api.rest import RESTResponse
+
+T = TypeVar("T")
+
+_AUTH_SETTINGS = ("apiToken",)
+_ACCEPT_JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Operation(Generic[T]):
+    """One endpoint: ``path`` holds ``{placeholders}`` that the path parameters fill in."""
+
+    method: str
+    path: str
+    response_type: type[T]
+    response_types_map: Mapping[str, Any] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "response_types_map", {"200": self.response_type})
+
+
+def _check_host_index(value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value != 0:
+        raise ApiValueError(f"_host_index must be 0: this API has one server, not {value!r}")
+
+
+class RequestOptions(NamedTuple):
+    """The keyword parameters every form of every operation takes, passed on as one value."""
+
+    request_timeout: RequestTimeout
+    request_auth: Optional[dict[str, Any]]
+    content_type: Optional[str]
+    headers: Optional[dict[str, Any]]
+    host_index: int
+
+
+class ApiBase:
+    """What every API class is: a client, and the shared path that sends an operation."""
+
+    def __init__(self, api_client: Optional[ApiClient] = None) -> None:
+        self.api_client = ApiClient.get_default() if api_client is None else api_client
+
+    def _send(
+        self,
+        operation: Operation[Any],
+        path_params: Mapping[str, int],
+        query_params: list[tuple[str, Any]],
+        options: RequestOptions,
+    ) -> RESTResponse:
+        """Send the operation; the response's body is not read yet."""
+        _check_host_index(options.host_index)
+        headers: dict[str, Any] = {"Accept": _ACCEPT_JSON}
+        if options.content_type is not None:
+            headers["Content-Type"] = options.content_type
+        if options.headers:
+            headers.update(options.headers)
+        client = self.api_client
+        method, url, header_params, body, post_params = client.param_serialize(
+            method=operation.method,
+            resource_path=operation.path,
+            path_params=path_params,
+            query_params=query_params,
+            header_params=headers,
+            auth_settings=_AUTH_SETTINGS,
+            _request_auth=options.request_auth,
+        )
+        return client.call_api(
+            method,
+            url,
+            header_params=header_params,
+            body=body,
+            post_params=post_params,
+            _request_timeout=options.request_timeout,
+        )
+
+    def _call(
+        self,
+        operation: Operation[T],
+        path_params: Mapping[str, int],
+        query_params: list[tuple[str, Any]],
+        options: RequestOptions,
+    ) -> ApiResponse[T]:
+        """Send the operation, read the whole response and deserialize it (or raise)."""
+        response = self._send(operation, path_params, query_params, options)
+        response.read()
+        return self.api_client.response_deserialize(response, operation.response_types_map)
+
+    def _stream(
+        self,
+        operation: Operation[Any],
+        path_params: Mapping[str, int],
+        query_params: list[tuple[str, Any]],
+        options: RequestOptions,
+    ) -> urllib3.BaseHTTPResponse:
+        """Send the operation and hand back the raw response, body unread, status unchecked."""
+        return self._send(operation, path_params, query_params, options).response

@@ -1,0 +1,425 @@
+"""Builds requests, authenticates them, and turns responses into models or exceptions.
+
+The only module that knows about JSON. One ``ApiClient`` may be shared by many threads: its
+pool manager is thread-safe, and a call changes no state of the client.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import json
+import re
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, ClassVar, Optional, Union
+from urllib.parse import quote, urlencode
+
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from hostinger_api import rest
+from hostinger_api._version import __version__
+from hostinger_api.api_response import ApiResponse
+from hostinger_api.configuration import Configuration, RequestTimeout
+from hostinger_api.exceptions import ApiException, ApiValueError, ResponseDecodeError
+
+USER_AGENT = f"hostinger_api-python/{__version__}"
+
+ResponseType = Union[str, type, None]
+"""A type to deserialize into: a class, or its name as the generated package spells it."""
+
+_JSON_CONTENT_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
+_LIST_TYPE = re.compile(r"^(?:List|list)\[(.+)\]$")
+_DICT_TYPE = re.compile(r"^(?:Dict|dict)\[([^,]+), (.+)\]$")
+_NATIVE_TYPES: dict[str, Any] = {
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+    "date": datetime.date,
+    "datetime": datetime.datetime,
+    "decimal": decimal.Decimal,
+    "object": object,
+}
+
+
+def _error_model(status: int) -> type[BaseModel]:
+    """The model of an error body with this status, for any operation."""
+    from hostinger_api import models
+
+    if status == 401:
+        return models.CommonSchemaUnauthorizedResponseSchema
+    if status == 422:
+        return models.CommonSchemaUnprocessableContentResponseSchema
+    return models.CommonSchemaErrorResponseSchema
+
+
+def _is_json(content_type: str | None) -> bool:
+    return content_type is None or bool(_JSON_CONTENT_TYPE.match(content_type))
+
+
+class ApiClient:
+    """Sends requests for the API classes and deserializes what comes back.
+
+    :param configuration: host, token and transport settings; the default configuration when None.
+    :param header_name, header_value: one header sent with every request.
+    :param cookie: a ``Cookie`` header sent with every request.
+    """
+
+    PRIMITIVE_TYPES = (float, bool, bytes, str, int)
+    NATIVE_TYPES_MAPPING = _NATIVE_TYPES
+    _default: ClassVar[Optional[ApiClient]] = None
+
+    def __init__(
+        self,
+        configuration: Configuration | None = None,
+        header_name: str | None = None,
+        header_value: str | None = None,
+        cookie: str | None = None,
+    ) -> None:
+        self.configuration = Configuration.get_default() if configuration is None else configuration
+        self.rest_client = rest.RESTClientObject(self.configuration)
+        self.default_headers: dict[str, str] = {"User-Agent": USER_AGENT}
+        if header_name is not None and header_value is not None:
+            self.default_headers[header_name] = header_value
+        self.cookie = cookie
+        self.client_side_validation = self.configuration.client_side_validation
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the pooled connections; the client opens new ones if it is used again."""
+        self.rest_client.pool_manager.clear()
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent header: ``hostinger_api-python/<version>`` unless changed."""
+        return self.default_headers["User-Agent"]
+
+    @user_agent.setter
+    def user_agent(self, value: str) -> None:
+        self.default_headers["User-Agent"] = value
+
+    def set_default_header(self, header_name: str, header_value: str) -> None:
+        """Send this header with every request of this client."""
+        self.default_headers[header_name] = header_value
+
+    @classmethod
+    def get_default(cls) -> ApiClient:
+        """The client API classes use when given none, created on first use."""
+        if cls._default is None:
+            cls._default = ApiClient()
+        return cls._default
+
+    @classmethod
+    def set_default(cls, default: ApiClient | None) -> None:
+        """Make ``default`` the client API classes use when given none."""
+        cls._default = default
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def param_serialize(
+        self,
+        method: str,
+        resource_path: str,
+        path_params: Mapping[str, Any] | None = None,
+        query_params: Sequence[tuple[str, Any]] | None = None,
+        header_params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        post_params: Sequence[tuple[str, Any]] | None = None,
+        files: Mapping[str, Any] | None = None,
+        auth_settings: Sequence[str] | None = None,
+        collection_formats: Mapping[str, str] | None = None,
+        _host: str | None = None,
+        _request_auth: Mapping[str, Any] | None = None,
+    ) -> tuple[str, str, dict[str, str], Any, list[tuple[str, Any]]]:
+        """Build a request: returns ``(method, url, headers, body, post_params)``."""
+        headers = dict(self.default_headers)
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if header_params:
+            for name, value in header_params.items():
+                if value is not None:
+                    headers[name] = str(value)
+
+        for name, value in (path_params or {}).items():
+            safe = self.configuration.safe_chars_for_path_param
+            resource_path = resource_path.replace(
+                "{" + name + "}", quote(str(self.sanitize_for_serialization(value)), safe=safe)
+            )
+
+        queries = list(query_params or [])
+        self.update_params_for_auth(
+            headers, queries, auth_settings, resource_path, method, body, _request_auth
+        )
+        if files:
+            raise ApiValueError("This API takes no file uploads")
+        form = self.parameters_to_tuples(post_params or [], collection_formats)
+        if body is not None:
+            body = self.sanitize_for_serialization(body)
+
+        url = (_host or self.configuration.host).rstrip("/") + resource_path
+        if queries:
+            url += "?" + self.parameters_to_url_query(queries, collection_formats)
+        return method, url, headers, body, form
+
+    def call_api(
+        self,
+        method: str,
+        url: str,
+        header_params: dict[str, str] | None = None,
+        body: Any = None,
+        post_params: list[tuple[str, Any]] | None = None,
+        _request_timeout: RequestTimeout = None,
+    ) -> rest.RESTResponse:
+        """Send a request built by ``param_serialize``; the body of the response is not read yet."""
+        return self.rest_client.request(
+            method,
+            url,
+            headers=header_params,
+            body=body,
+            post_params=post_params,
+            _request_timeout=_request_timeout,
+        )
+
+    def update_params_for_auth(
+        self,
+        headers: dict[str, str],
+        queries: list[tuple[str, Any]],
+        auth_settings: Sequence[str] | None,
+        resource_path: str,
+        method: str,
+        body: Any,
+        request_auth: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Add credentials: ``request_auth`` when given, else the configuration's."""
+        if not auth_settings:
+            return
+        if request_auth:
+            self._apply_auth(headers, queries, request_auth)
+            return
+        configured: Mapping[str, Any] = self.configuration.auth_settings()
+        for name in auth_settings:
+            setting = configured.get(name)
+            if setting:
+                self._apply_auth(headers, queries, setting)
+
+    @staticmethod
+    def _apply_auth(
+        headers: dict[str, str], queries: list[tuple[str, Any]], setting: Mapping[str, Any]
+    ) -> None:
+        where = setting.get("in")
+        if where == "header":
+            headers[setting["key"]] = setting["value"]
+        elif where == "cookie":
+            headers["Cookie"] = setting["value"]
+        elif where == "query":
+            queries.append((setting["key"], setting["value"]))
+        else:
+            raise ApiValueError("An auth setting must go in the header, a cookie or the query")
+
+    # -- responses ---------------------------------------------------------------------------
+
+    def response_deserialize(
+        self,
+        response_data: rest.RESTResponse,
+        response_types_map: Mapping[str, ResponseType] | None = None,
+    ) -> ApiResponse[Any]:
+        """Turn a read response into an ``ApiResponse``, or raise the exception its status means."""
+        if response_data.data is None:
+            raise ApiValueError("Call read() on the response before deserializing it")
+        status = response_data.status
+        types = response_types_map or {}
+        response_type = types.get(str(status), types.get(f"{str(status)[0]}XX"))
+        content_type = response_data.getheader("content-type")
+
+        if not 200 <= status <= 299:
+            data = self._error_data(response_data, response_type or _error_model(status))
+            text = response_data.data.decode("utf-8", "replace")
+            raise ApiException.from_response(http_resp=response_data, body=text, data=data)
+
+        if response_type == "bytearray":
+            return_data: Any = response_data.data
+        elif response_type is None:
+            return_data = None
+        elif not _is_json(content_type):
+            raise self._decode_error(response_data, f"expected JSON, got {content_type}")
+        elif isinstance(response_type, type) and issubclass(response_type, BaseModel):
+            try:
+                return_data = response_type.model_validate_json(response_data.data)
+            except ValidationError as error:
+                raise self._decode_error(response_data, _describe(error)) from None
+        else:
+            try:
+                text = response_data.data.decode("utf-8")
+                return_data = self.deserialize(text, response_type, content_type)
+            except (ValueError, ValidationError) as error:
+                raise self._decode_error(response_data, str(error)) from None
+        return ApiResponse.model_construct(
+            status_code=status,
+            data=return_data,
+            headers=response_data.headers,
+            raw_data=response_data.data,
+        )
+
+    @staticmethod
+    def _error_data(response_data: rest.RESTResponse, model: ResponseType) -> Any:
+        """The error body as its model, or None when it is not that model (an HTML page, say)."""
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        try:
+            return model.model_validate_json(response_data.data or b"")
+        except ValidationError:
+            return None
+
+    @staticmethod
+    def _decode_error(response_data: rest.RESTResponse, why: str) -> ResponseDecodeError:
+        raw = response_data.data or b""
+        error = ResponseDecodeError(
+            http_resp=response_data,
+            reason=f"The response body could not be read: {why}",
+            body=raw.decode("utf-8", "replace"),
+        )
+        return error
+
+    def deserialize(
+        self, response_text: str, response_type: ResponseType, content_type: str | None
+    ) -> Any:
+        """Decode a body and build ``response_type`` from it (a class or its name)."""
+        if _is_json(content_type):
+            data = json.loads(response_text) if response_text else ""
+        elif content_type is not None and content_type.lower().startswith("text/plain"):
+            data = response_text
+        else:
+            raise ApiValueError(f"Cannot deserialize a body of content type {content_type}")
+        return self._deserialize(data, response_type)
+
+    def _deserialize(self, data: Any, klass: ResponseType) -> Any:
+        if data is None or klass is None:
+            return None
+        if isinstance(klass, str):
+            list_of = _LIST_TYPE.match(klass)
+            if list_of:
+                return [self._deserialize(item, list_of.group(1)) for item in data]
+            dict_of = _DICT_TYPE.match(klass)
+            if dict_of:
+                return {
+                    key: self._deserialize(value, dict_of.group(2)) for key, value in data.items()
+                }
+            klass = self._resolve_type(klass)
+        if klass is object:
+            return data
+        if klass is datetime.datetime or klass is datetime.date:
+            from dateutil.parser import isoparse
+
+            parsed = isoparse(data)
+            return parsed if klass is datetime.datetime else parsed.date()
+        if klass in (int, float, str, bool, decimal.Decimal):
+            return klass(data)
+        if isinstance(klass, type) and issubclass(klass, BaseModel):
+            return klass.model_validate(data)
+        raise ApiValueError(f"Cannot deserialize into {klass!r}")
+
+    @staticmethod
+    def _resolve_type(name: str) -> Any:
+        if name in _NATIVE_TYPES:
+            return _NATIVE_TYPES[name]
+        from hostinger_api import models
+
+        klass = getattr(models, name, None)
+        if klass is None:
+            raise ApiValueError(f"Unknown response type {name!r}")
+        return klass
+
+    # -- helpers of the generated surface ------------------------------------------------------
+
+    def sanitize_for_serialization(self, obj: Any) -> Any:
+        """Turn models, datetimes, enums and containers into plain JSON-ready values."""
+        if obj is None or isinstance(obj, self.PRIMITIVE_TYPES):
+            return obj
+        if isinstance(obj, enum.Enum):
+            return obj.value
+        if isinstance(obj, SecretStr):
+            return obj.get_secret_value()
+        if isinstance(obj, (list, tuple)):
+            return [self.sanitize_for_serialization(item) for item in obj]
+        if isinstance(obj, (datetime.datetime, datetime.date)):
+            return obj.isoformat()
+        if isinstance(obj, decimal.Decimal):
+            return str(obj)
+        if isinstance(obj, BaseModel):
+            obj = obj.model_dump(by_alias=True, exclude_none=True, mode="json")
+        if isinstance(obj, Mapping):
+            return {key: self.sanitize_for_serialization(value) for key, value in obj.items()}
+        raise ApiValueError(f"Cannot serialize a {type(obj).__name__}")
+
+    def parameters_to_tuples(
+        self,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]],
+        collection_formats: Mapping[str, str] | None,
+    ) -> list[tuple[str, Any]]:
+        """Expand list values by their collection format (``multi``, ``csv``, ``ssv``, ...)."""
+        formats = collection_formats or {}
+        separators = {"csv": ",", "ssv": " ", "tsv": "\t", "pipes": "|"}
+        pairs = params.items() if isinstance(params, Mapping) else params
+        result: list[tuple[str, Any]] = []
+        for name, value in pairs:
+            collection_format = formats.get(name)
+            if collection_format == "multi" and isinstance(value, (list, tuple)):
+                result.extend((name, item) for item in value)
+            elif collection_format in separators and isinstance(value, (list, tuple)):
+                result.append((name, separators[collection_format].join(str(v) for v in value)))
+            else:
+                result.append((name, value))
+        return result
+
+    def parameters_to_url_query(
+        self,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]],
+        collection_formats: Mapping[str, str] | None,
+    ) -> str:
+        """The query string of ``params``, percent-encoded."""
+        pairs = []
+        for name, value in self.parameters_to_tuples(params, collection_formats):
+            if isinstance(value, bool):
+                value = str(value).lower()
+            elif isinstance(value, dict):
+                value = json.dumps(value)
+            pairs.append((name, value))
+        return urlencode(pairs)
+
+    def files_parameters(self, files: Mapping[str, Any] | None = None) -> list[tuple[str, Any]]:
+        """Part of the generated surface; this API takes no files."""
+        if files:
+            raise ApiValueError("This API takes no file uploads")
+        return []
+
+    def select_header_accept(self, accepts: Sequence[str]) -> str | None:
+        """The JSON one among ``accepts``, else the first, else None."""
+        for accept in accepts:
+            if _is_json(accept):
+                return accept
+        return accepts[0] if accepts else None
+
+    def select_header_content_type(self, content_types: Sequence[str]) -> str | None:
+        """The JSON one among ``content_types``, else the first, else None."""
+        return self.select_header_accept(content_types)
+
+
+def _describe(error: ValidationError) -> str:
+    """A short account of why a body did not fit its model, without echoing the whole body."""
+    problems = []
+    for detail in error.errors(include_url=False, include_input=False)[:3]:
+        where = ".".join(str(part) for part in detail["loc"]) or "body"
+        problems.append(f"{where}: {detail['msg']}")
+    return "; ".join(problems)

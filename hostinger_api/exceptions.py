@@ -1,0 +1,240 @@
+"""Every failure a caller of this package can see.
+
+The tree::
+
+    OpenApiException
+    ├── ApiTypeError (also TypeError)           an argument of the wrong type, not sent
+    ├── ApiValueError (also ValueError)         an argument with a bad value, not sent
+    ├── ApiAttributeError (also AttributeError)
+    ├── ApiKeyError (also KeyError)
+    ├── ApiException                            the request was sent; carries status, reason,
+    │   │                                       body, data, headers and correlation_id
+    │   ├── BadRequestException                 400
+    │   ├── UnauthorizedException               401
+    │   ├── ForbiddenException                  403
+    │   ├── NotFoundException                   404
+    │   ├── ConflictException                   409
+    │   ├── UnprocessableEntityException        422
+    │   ├── ServiceException                    5xx
+    │   ├── ResponseDecodeError                 a 2xx whose body is not the documented JSON
+    │   └── ApiConnectionError                  no HTTP response at all (status 0)
+    │       └── ApiTimeoutError                 ... because a connect or read timed out
+    ├── ActionFailedError                       a waited-for action ended in state "error"
+    └── ActionTimeoutError                      a waited-for action did not finish in time
+
+Nothing here ever includes the bearer token: requests are not kept, only responses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:
+    from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
+
+_PathToItem = Optional[Sequence[Union[str, int]]]
+_MAX_BODY_IN_MESSAGE = 500
+
+
+def render_path(path_to_item: Sequence[str | int]) -> str:
+    """Render a path such as ``['data', 0, 'id']`` as ``['data'][0]['id']``."""
+    return "".join(f"[{item}]" if isinstance(item, int) else f"['{item}']" for item in path_to_item)
+
+
+def _with_path(msg: str, path_to_item: _PathToItem) -> str:
+    return f"{msg} at {render_path(path_to_item)}" if path_to_item else msg
+
+
+class OpenApiException(Exception):
+    """The base of every exception this package raises."""
+
+
+class ApiTypeError(OpenApiException, TypeError):
+    """An argument has the wrong type; nothing was sent."""
+
+    def __init__(
+        self,
+        msg: str,
+        path_to_item: _PathToItem = None,
+        valid_classes: tuple[type, ...] | None = None,
+        key_type: bool | None = None,
+    ) -> None:
+        self.path_to_item = path_to_item
+        self.valid_classes = valid_classes
+        self.key_type = key_type
+        super().__init__(_with_path(msg, path_to_item))
+
+
+class ApiValueError(OpenApiException, ValueError):
+    """An argument has a value the API cannot take; nothing was sent."""
+
+    def __init__(self, msg: str, path_to_item: _PathToItem = None) -> None:
+        self.path_to_item = path_to_item
+        super().__init__(_with_path(msg, path_to_item))
+
+
+class ApiAttributeError(OpenApiException, AttributeError):
+    """An attribute that does not exist was asked for."""
+
+    def __init__(self, msg: str, path_to_item: _PathToItem = None) -> None:
+        self.path_to_item = path_to_item
+        super().__init__(_with_path(msg, path_to_item))
+
+
+class ApiKeyError(OpenApiException, KeyError):
+    """A key that does not exist was asked for."""
+
+    def __init__(self, msg: str, path_to_item: _PathToItem = None) -> None:
+        self.path_to_item = path_to_item
+        super().__init__(_with_path(msg, path_to_item))
+
+
+class ApiException(OpenApiException):
+    """The request was sent and failed: an error status, an unreadable body, or no response.
+
+    ``status`` is the HTTP status (0 when no response arrived), ``body`` the raw body as text,
+    ``data`` the error body parsed into its model (None when it could not be), ``headers`` the
+    response headers, ``correlation_id`` the id Hostinger gives each failure, when it gave one.
+    """
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        http_resp: Any = None,
+        *,
+        body: str | None = None,
+        data: Any = None,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.body = body
+        self.data = data
+        self.headers: Mapping[str, str] | None = None
+        if http_resp is not None:
+            if self.status is None:
+                self.status = http_resp.status
+            if self.reason is None:
+                self.reason = http_resp.reason
+            if self.body is None:
+                raw = http_resp.data
+                self.body = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+            self.headers = http_resp.headers
+        super().__init__(status, reason)
+
+    @classmethod
+    def from_response(cls, *, http_resp: Any, body: str | None, data: Any) -> ApiException:
+        """Build the exception class that matches the response's status."""
+        status = http_resp.status
+        exception_class = _CLASS_BY_STATUS.get(status)
+        if exception_class is None:
+            exception_class = ServiceException if 500 <= status <= 599 else ApiException
+        return exception_class(http_resp=http_resp, body=body, data=data)
+
+    @property
+    def message(self) -> str | None:
+        """The server's own words about the failure, when its body had a ``message``."""
+        return self._body_field("message")
+
+    @property
+    def correlation_id(self) -> str | None:
+        """The id Hostinger's support asks for, when the body had one."""
+        return self._body_field("correlation_id")
+
+    def _body_field(self, name: str) -> str | None:
+        value = getattr(self.data, name, None)
+        if value is None and self.body:
+            try:
+                parsed = json.loads(self.body)
+            except ValueError:
+                return None
+            value = parsed.get(name) if isinstance(parsed, dict) else None
+        return None if value is None else str(value)
+
+    def __str__(self) -> str:
+        lines = [f"({self.status})", f"Reason: {self.reason}"]
+        message, correlation_id = self.message, self.correlation_id
+        if message is not None:
+            lines.append(f"Message: {message}")
+        elif self.body:
+            body = self.body
+            if len(body) > _MAX_BODY_IN_MESSAGE:
+                body = body[:_MAX_BODY_IN_MESSAGE] + f"... ({len(self.body)} characters)"
+            lines.append(f"HTTP response body: {body}")
+        if correlation_id is not None:
+            lines.append(f"Correlation id: {correlation_id}")
+        return "\n".join(lines) + "\n"
+
+
+class BadRequestException(ApiException):
+    """400: the request was malformed."""
+
+
+class UnauthorizedException(ApiException):
+    """401: the token is missing, wrong or revoked."""
+
+
+class ForbiddenException(ApiException):
+    """403: the token may not do this."""
+
+
+class NotFoundException(ApiException):
+    """404: no such virtual machine, action or snapshot."""
+
+
+class ConflictException(ApiException):
+    """409: the request conflicts with the resource's state."""
+
+
+class UnprocessableEntityException(ApiException):
+    """422: the request was understood and refused; ``data.errors`` says why, per field."""
+
+
+class ServiceException(ApiException):
+    """5xx: the service failed."""
+
+
+class ResponseDecodeError(ApiException):
+    """A 2xx response whose body is not the JSON the operation documents.
+
+    The raw body, status and headers are kept, so nothing the server said is lost.
+    """
+
+
+class ApiConnectionError(ApiException):
+    """No HTTP response arrived: the connection failed, broke, or TLS was refused."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(status=0, reason=reason)
+
+
+class ApiTimeoutError(ApiConnectionError):
+    """Connecting or waiting for the response took longer than the timeout allowed."""
+
+
+class _ActionError(OpenApiException):
+    """A waited-for action did not succeed; ``action`` is the last state seen of it."""
+
+    def __init__(self, message: str, action: VPSV1ActionActionResource) -> None:
+        self.action = action
+        super().__init__(message)
+
+
+class ActionFailedError(_ActionError):
+    """The action ended in state ``error``."""
+
+
+class ActionTimeoutError(_ActionError):
+    """The action had not finished when the wait ran out of time."""
+
+
+_CLASS_BY_STATUS: dict[int, type[ApiException]] = {
+    400: BadRequestException,
+    401: UnauthorizedException,
+    403: ForbiddenException,
+    404: NotFoundException,
+    409: ConflictException,
+    422: UnprocessableEntityException,
+}

@@ -1,0 +1,31 @@
+"""The resources and error bodies of the VPS snapshot and action operations."""
+
+from hostinger_api.models.common_schema_error_response_schema import (
+    CommonSchemaErrorResponseSchema,
+)
+from hostinger_api.models.common_schema_pagination_meta_schema import (
+    CommonSchemaPaginationMetaSchema,
+)
+from hostinger_api.models.common_schema_unauthorized_response_schema import (
+    CommonSchemaUnauthorizedResponseSchema,
+)
+from hostinger_api.models.common_schema_unprocessable_content_response_schema import (
+    CommonSchemaUnprocessableContentResponseSchema,
+)
+from hostinger_api.models.vpsv1_action_action_resource import (
+    ActionState,
+    VPSV1ActionActionResource,
+)
+from hostinger_api.models.vpsv1_action_list_response import VPSV1ActionListResponse
+from hostinger_api.models.vpsv1_snapshot_snapshot_resource import VPSV1SnapshotSnapshotResource
+
+__all__ = [
+    "ActionState",
+    "CommonSchemaErrorResponseSchema",
+    "CommonSchemaPaginationMetaSchema",
+    "CommonSchemaUnauthorizedResponseSchema",
+    "CommonSchemaUnprocessableContentResponseSchema",
+    "VPSV1ActionActionResource",
+    "VPSV1ActionListResponse",
+    "VPSV1SnapshotSnapshotResource",
+]
