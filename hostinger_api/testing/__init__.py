@@ -1,0 +1,20 @@
+"""A fake Hostinger API for tests: a real HTTP server on loopback, with in-memory state.
+
+``FakeHostingerApi`` serves the snapshot and action endpoints with Hostinger's semantics: a
+bearer token is required, unknown virtual machines are 404, actions move from ``created`` to
+``success`` over ``action_seconds``, and every error carries ``message`` and ``correlation_id``.
+Installing this package also gives pytest a ``hostinger_fake`` fixture.
+Run it on its own with ``python -m hostinger_api.testing --port 8000 --token T``.
+"""
+
+from hostinger_api.testing._server import FakeHostingerApi, RecordedRequest
+from hostinger_api.testing._service import DEFAULT_TOKEN, FakeHostinger, FakeResponse, FakeVm
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "FakeHostinger",
+    "FakeHostingerApi",
+    "FakeResponse",
+    "FakeVm",
+    "RecordedRequest",
+]

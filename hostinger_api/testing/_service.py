@@ -1,0 +1,311 @@
+"""The fake's in-memory Hostinger: virtual machines, their one snapshot, and actions over time.
+
+Pure logic, no sockets: ``FakeHostinger.handle`` takes a request's method, path, query and
+Authorization header, and returns the status and JSON body Hostinger would send. Actions move
+through ``created``, ``sent`` and ``started`` to ``success`` (or ``error``) as time passes;
+their effect (a snapshot appears, is overwritten or goes) happens when they succeed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Optional
+
+from hostinger_api.models.vpsv1_action_action_resource import ActionState
+
+DEFAULT_TOKEN = "test-token"
+SNAPSHOT_LIFETIME = timedelta(days=20)
+_RUNNING_STATES = (ActionState.CREATED, ActionState.SENT, ActionState.STARTED)
+_VM = r"/api/vps/v1/virtual-machines/(?P<vm>\d+)"
+_ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
+    (
+        re.compile(_VM + r"/snapshot"),
+        {"GET": "get_snapshot", "POST": "create_snapshot", "DELETE": "delete_snapshot"},
+    ),
+    (re.compile(_VM + r"/snapshot/restore"), {"POST": "restore_snapshot"}),
+    (re.compile(_VM + r"/actions"), {"GET": "list_actions"}),
+    (re.compile(_VM + r"/actions/(?P<action>\d+)"), {"GET": "get_action"}),
+]
+
+Json = dict[str, Any]
+
+
+@dataclass
+class FakeResponse:
+    """What the fake answers: a status, a JSON body and extra headers."""
+
+    status: int
+    body: Json
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def timestamp(moment: datetime) -> str:
+    """Hostinger's date-time format: ``2025-02-27T11:54:22Z``."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class FakeVm:
+    """A virtual machine of the fake: its snapshot, and how its actions behave.
+
+    ``action_seconds`` overrides the fake's default duration (``math.inf``: never finishes);
+    ``fail_actions`` makes its actions end in ``error`` with no effect.
+    """
+
+    id: int
+    action_seconds: Optional[float] = None
+    fail_actions: bool = False
+    snapshot: Optional[Json] = None
+
+
+@dataclass
+class _Action:
+    id: int
+    vm: FakeVm
+    name: str
+    began: float
+    began_at: datetime
+    seconds: float
+    fails: bool
+    on_success: Callable[[datetime], object]
+    finished: bool = False
+
+    def state(self, now: float) -> tuple[str, float]:
+        """The state at monotonic time ``now``, and how many seconds in it began."""
+        elapsed = now - self.began
+        if elapsed >= self.seconds:
+            return (ActionState.ERROR if self.fails else ActionState.SUCCESS), self.seconds
+        stage = min(int(elapsed / self.seconds * len(_RUNNING_STATES)), len(_RUNNING_STATES) - 1)
+        offset = self.seconds * stage / len(_RUNNING_STATES) if stage else 0.0
+        return _RUNNING_STATES[stage], offset
+
+    def to_json(self, now: float) -> Json:
+        state, offset = self.state(now)
+        return self._render(state, offset)
+
+    def render_created(self) -> Json:
+        return self._render(ActionState.CREATED, 0.0)
+
+    def _render(self, state: str, offset: float) -> Json:
+        updated_at = self.began_at + timedelta(seconds=offset)
+        return {
+            "id": self.id,
+            "name": self.name,
+            "state": state,
+            "created_at": timestamp(self.began_at),
+            "updated_at": timestamp(updated_at),
+        }
+
+
+def _error(
+    status: int, message: str, errors: Optional[dict[str, list[str]]] = None
+) -> FakeResponse:
+    body: Json = {"message": message}
+    if errors is not None:
+        body["errors"] = errors
+    body["correlation_id"] = str(uuid.uuid4())
+    return FakeResponse(status, body)
+
+
+class FakeHostinger:
+    """The service's state and rules, shared by all the requests the fake server handles.
+
+    :param token: the bearer token requests must carry.
+    :param vms: ids of the virtual machines that exist.
+    :param accept_any_vm: let every id exist, made on first use.
+    :param action_seconds: how long an action takes from ``created`` to ``success``.
+    :param restore_time: the ``restore_time`` snapshots report, in seconds.
+    :param per_page: how many actions a page of ``get_actions_v1`` holds.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        vms: tuple[int, ...] | list[int] = (),
+        accept_any_vm: bool = False,
+        action_seconds: float = 0.0,
+        restore_time: int = 1800,
+        per_page: int = 15,
+    ) -> None:
+        if action_seconds < 0 or per_page < 1:
+            raise ValueError("action_seconds must be 0 or more, and per_page 1 or more")
+        self.token = token
+        self.accept_any_vm = accept_any_vm
+        self.action_seconds = action_seconds
+        self.restore_time = restore_time
+        self.per_page = per_page
+        self._lock = threading.RLock()
+        self._vms: dict[int, FakeVm] = {}
+        self._actions: dict[int, _Action] = {}
+        self._next_action_id = 1
+        self._next_snapshot_id = 1
+        for vm_id in vms:
+            self.add_vm(vm_id)
+
+    # -- what tests set up and look at ---------------------------------------------------------
+
+    def add_vm(
+        self, vm_id: int, *, action_seconds: Optional[float] = None, fail_actions: bool = False
+    ) -> FakeVm:
+        """Make a virtual machine exist (or change how its actions behave)."""
+        with self._lock:
+            vm = self._vms.setdefault(vm_id, FakeVm(vm_id))
+            vm.action_seconds = action_seconds
+            vm.fail_actions = fail_actions
+            return vm
+
+    def set_snapshot(self, vm_id: int, *, created_at: Optional[datetime] = None) -> Json:
+        """Give a virtual machine a snapshot, as if one had been taken at ``created_at``."""
+        with self._lock:
+            vm = self._vms.setdefault(vm_id, FakeVm(vm_id))
+            return dict(self._take_snapshot(vm, created_at or datetime.now(timezone.utc)))
+
+    def snapshot(self, vm_id: int) -> Optional[Json]:
+        """The virtual machine's snapshot as the API would show it now, or None."""
+        with self._lock:
+            self._settle()
+            vm = self._vms.get(vm_id)
+            return None if vm is None or vm.snapshot is None else dict(vm.snapshot)
+
+    def actions(self, vm_id: int) -> list[Json]:
+        """The virtual machine's actions as the API would show them now, oldest first."""
+        with self._lock:
+            self._settle()
+            now = time.monotonic()
+            return [a.to_json(now) for a in self._actions.values() if a.vm.id == vm_id]
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, query: dict[str, list[str]], authorization: Optional[str]
+    ) -> FakeResponse:
+        """Answer one request as Hostinger would."""
+        if authorization != f"Bearer {self.token}":
+            return _error(401, "Unauthenticated")
+        for pattern, operations in _ROUTES:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            operation = operations.get(method)
+            if operation is None:
+                response = _error(405, f"The {method} method is not supported for this route")
+                response.headers["Allow"] = ", ".join(sorted(operations))
+                return response
+            with self._lock:
+                self._settle()
+                vm = self._vm(int(match["vm"]))
+                if vm is None:
+                    return _error(404, "Virtual machine not found")
+                handler: Callable[..., FakeResponse] = getattr(self, "_" + operation)
+                arguments = {
+                    name: value for name, value in match.groupdict().items() if name != "vm"
+                }
+                return handler(vm, query, **arguments)
+        return _error(404, f"The route {path} could not be found")
+
+    def _get_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
+        if vm.snapshot is None:
+            return _error(404, "Snapshot not found")
+        return FakeResponse(200, dict(vm.snapshot))
+
+    def _create_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
+        return self._start(vm, "create_snapshot", lambda at: self._take_snapshot(vm, at))
+
+    def _delete_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
+        if vm.snapshot is None:
+            return _no_snapshot(vm, "delete")
+        return self._start(vm, "delete_snapshot", lambda at: setattr(vm, "snapshot", None))
+
+    def _restore_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
+        if vm.snapshot is None:
+            return _no_snapshot(vm, "restore")
+        return self._start(vm, "restore_snapshot", lambda at: None)
+
+    def _get_action(self, vm: FakeVm, query: dict[str, list[str]], action: str) -> FakeResponse:
+        found = self._actions.get(int(action))
+        if found is None or found.vm is not vm:
+            return _error(404, "Action not found")
+        return FakeResponse(200, found.to_json(time.monotonic()))
+
+    def _list_actions(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
+        raw_page = query.get("page", ["1"])[-1]
+        if not raw_page.isdigit() or int(raw_page) < 1:
+            return _error(
+                422, "The given data was invalid.", {"page": ["The page must be at least 1."]}
+            )
+        page = int(raw_page)
+        now = time.monotonic()
+        newest_first = [a for a in reversed(self._actions.values()) if a.vm is vm]
+        start = (page - 1) * self.per_page
+        return FakeResponse(
+            200,
+            {
+                "data": [a.to_json(now) for a in newest_first[start : start + self.per_page]],
+                "meta": {
+                    "current_page": page,
+                    "per_page": self.per_page,
+                    "total": len(newest_first),
+                },
+            },
+        )
+
+    # -- the rules -----------------------------------------------------------------------------
+
+    def _vm(self, vm_id: int) -> Optional[FakeVm]:
+        vm = self._vms.get(vm_id)
+        if vm is None and self.accept_any_vm:
+            vm = self._vms[vm_id] = FakeVm(vm_id)
+        return vm
+
+    def _start(
+        self, vm: FakeVm, name: str, on_success: Callable[[datetime], object]
+    ) -> FakeResponse:
+        """Start an action on ``vm``, unless one is still running there."""
+        if any(a.vm is vm and not a.finished for a in self._actions.values()):
+            return _error(409, f"Virtual machine {vm.id} has an action in progress")
+        action = _Action(
+            id=self._next_action_id,
+            vm=vm,
+            name=name,
+            began=time.monotonic(),
+            began_at=datetime.now(timezone.utc),
+            seconds=self.action_seconds if vm.action_seconds is None else vm.action_seconds,
+            fails=vm.fail_actions,
+            on_success=on_success,
+        )
+        self._next_action_id += 1
+        self._actions[action.id] = action
+        return FakeResponse(200, action.render_created())
+
+    def _settle(self) -> None:
+        """Finish the actions whose time has come, applying the effects of those that succeeded."""
+        now = time.monotonic()
+        for action in self._actions.values():
+            if not action.finished and now - action.began >= action.seconds:
+                action.finished = True
+                if not action.fails:
+                    action.on_success(action.began_at + timedelta(seconds=action.seconds))
+
+    def _take_snapshot(self, vm: FakeVm, at: datetime) -> Json:
+        vm.snapshot = {
+            "id": self._next_snapshot_id,
+            "restore_time": self.restore_time,
+            "created_at": timestamp(at),
+            "expires_at": timestamp(at + SNAPSHOT_LIFETIME),
+        }
+        self._next_snapshot_id += 1
+        return vm.snapshot
+
+
+def _no_snapshot(vm: FakeVm, verb: str) -> FakeResponse:
+    return _error(
+        422,
+        f"Virtual machine {vm.id} has no snapshot to {verb}",
+        {"snapshot": ["The virtual machine has no snapshot."]},
+    )
