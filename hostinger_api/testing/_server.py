@@ -74,11 +74,12 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         response = fake.handle(self.command, url.path, query, authorization)
-        payload = json.dumps(response.body).encode("utf-8")
+        answer = response.body
+        payload = answer if isinstance(answer, bytes) else json.dumps(answer).encode("utf-8")
+        headers = {"Content-Type": "application/json", **response.headers}
+        headers["Content-Length"] = str(len(payload))
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in response.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(payload)

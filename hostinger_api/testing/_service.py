@@ -14,7 +14,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from hostinger_api.models.vpsv1_action_action_resource import ActionState
 
@@ -37,10 +37,10 @@ Json = dict[str, Any]
 
 @dataclass
 class FakeResponse:
-    """What the fake answers: a status, a JSON body and extra headers."""
+    """What the fake answers: a status, a body (JSON, or raw bytes sent as they are) and headers."""
 
     status: int
-    body: Json
+    body: Union[Json, bytes]
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -145,6 +145,7 @@ class FakeHostinger:
         self._actions: dict[int, _Action] = {}
         self._next_action_id = 1
         self._next_snapshot_id = 1
+        self._scripted: list[FakeResponse] = []
         for vm_id in vms:
             self.add_vm(vm_id)
 
@@ -180,12 +181,39 @@ class FakeHostinger:
             now = time.monotonic()
             return [a.to_json(now) for a in self._actions.values() if a.vm.id == vm_id]
 
+    def respond_with(
+        self,
+        status: int,
+        body: Union[Json, bytes, None] = None,
+        *,
+        headers: Optional[dict[str, str]] = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` requests with this, whatever they ask, and change nothing.
+
+        ``body`` is JSON, or bytes sent as they are (an HTML page, broken JSON); by default an
+        error body with ``message`` and ``correlation_id``.
+        """
+        if times < 1:
+            raise ValueError("times must be 1 or more")
+        with self._lock:
+            for _ in range(times):
+                if body is None:
+                    response = _error(status, f"Scripted response {status}")
+                else:
+                    response = FakeResponse(status, body)
+                response.headers.update(headers or {})
+                self._scripted.append(response)
+
     # -- the API -----------------------------------------------------------------------------
 
     def handle(
         self, method: str, path: str, query: dict[str, list[str]], authorization: Optional[str]
     ) -> FakeResponse:
-        """Answer one request as Hostinger would."""
+        """Answer one request as Hostinger would (or as scripted by ``respond_with``)."""
+        with self._lock:
+            if self._scripted:
+                return self._scripted.pop(0)
         if authorization != f"Bearer {self.token}":
             return _error(401, "Unauthenticated")
         for pattern, operations in _ROUTES:
