@@ -272,9 +272,13 @@ class ApiClient:
             raw_data=response_data.data,
         )
 
-    @staticmethod
-    def _error_data(response_data: rest.RESTResponse, model: ResponseType) -> Any:
+    def _error_data(self, response_data: rest.RESTResponse, model: ResponseType) -> Any:
         """The error body as its model, or None when it is not that model (an HTML page, say)."""
+        if isinstance(model, str):
+            try:
+                model = self._resolve_type(model)
+            except ApiValueError:
+                return None
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
         try:

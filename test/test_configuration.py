@@ -1,0 +1,211 @@
+"""Configuration: defaults, the token from the environment, hosts, defaults, logging, no leaks."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+
+import pytest
+from support import TOKEN
+
+from hostinger_api import Configuration
+from hostinger_api.configuration import DEFAULT_CONNECT_TIMEOUT, DEFAULT_HOST, DEFAULT_READ_TIMEOUT
+
+
+def test_defaults():
+    configuration = Configuration()
+    assert configuration.host == DEFAULT_HOST == "https://developers.hostinger.com"
+    assert configuration.access_token is None
+    assert configuration.verify_ssl is True
+    assert configuration.retries is None
+    assert configuration.proxy is None
+    assert configuration.client_side_validation is True
+    assert configuration.safe_chars_for_path_param == ""
+    assert configuration.connection_pool_maxsize >= 4
+    assert (configuration.connect_timeout, configuration.read_timeout) == (
+        DEFAULT_CONNECT_TIMEOUT,
+        DEFAULT_READ_TIMEOUT,
+    )
+    for name in [
+        "ssl_ca_cert",
+        "ca_cert_data",
+        "cert_file",
+        "key_file",
+        "assert_hostname",
+        "tls_server_name",
+        "proxy_headers",
+        "socket_options",
+        "logger_file",
+    ]:
+        assert getattr(configuration, name) is None, name
+
+
+def test_parameters_keep_the_generated_order():
+    names = list(inspect.signature(Configuration).parameters)
+    assert names == [
+        "host",
+        "api_key",
+        "api_key_prefix",
+        "username",
+        "password",
+        "access_token",
+        "server_index",
+        "server_variables",
+        "server_operation_index",
+        "server_operation_variables",
+        "ignore_operation_servers",
+        "ssl_ca_cert",
+        "retries",
+        "ca_cert_data",
+        "cert_file",
+        "key_file",
+        "debug",
+    ]
+
+
+def test_the_token_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HOSTINGER_API_TOKEN", TOKEN)
+    assert Configuration().access_token == TOKEN
+
+
+def test_an_explicit_token_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("HOSTINGER_API_TOKEN", "from-environment")
+    assert Configuration(access_token=TOKEN).access_token == TOKEN
+
+
+def test_an_empty_environment_variable_is_no_token(monkeypatch):
+    monkeypatch.setenv("HOSTINGER_API_TOKEN", "")
+    assert Configuration().access_token is None
+
+
+def test_auth_settings_carry_the_bearer_token():
+    assert Configuration().auth_settings() == {}
+    assert Configuration(access_token=TOKEN).auth_settings() == {
+        "apiToken": {
+            "type": "bearer",
+            "in": "header",
+            "key": "Authorization",
+            "value": f"Bearer {TOKEN}",
+        }
+    }
+
+
+def test_the_token_is_in_no_repr_or_report():
+    configuration = Configuration(access_token=TOKEN)
+    assert TOKEN not in repr(configuration)
+    assert TOKEN not in str(configuration)
+    report = configuration.to_debug_report()
+    assert TOKEN not in report
+    assert "Token set: yes" in report
+    assert "SDK Package Version" in report
+
+
+def test_host_can_be_set():
+    configuration = Configuration(host="http://127.0.0.1:8080")
+    assert configuration.host == "http://127.0.0.1:8080"
+    assert configuration.server_index is None
+    configuration.host = "http://localhost:9"
+    assert configuration.host == "http://localhost:9"
+
+
+def test_host_settings():
+    configuration = Configuration()
+    (server,) = configuration.get_host_settings()
+    assert server["url"] == DEFAULT_HOST
+    assert configuration.get_host_from_settings(0) == DEFAULT_HOST
+    assert configuration.get_host_from_settings(None) == DEFAULT_HOST
+    with pytest.raises(ValueError, match="Invalid server index 1"):
+        configuration.get_host_from_settings(1)
+
+
+def test_host_from_settings_fills_in_variables():
+    servers = [
+        {
+            "url": "https://{region}.example.test",
+            "description": "",
+            "variables": {
+                "region": {"description": "", "default_value": "eu", "enum_values": ["eu", "us"]}
+            },
+        }
+    ]
+    configuration = Configuration()
+    assert configuration.get_host_from_settings(0, servers=servers) == "https://eu.example.test"
+    assert (
+        configuration.get_host_from_settings(0, {"region": "us"}, servers)
+        == "https://us.example.test"
+    )
+    with pytest.raises(ValueError, match="region"):
+        configuration.get_host_from_settings(0, {"region": "mars"}, servers)
+
+
+def test_the_default_is_shared_and_its_copy_is_not():
+    default = Configuration.get_default()
+    assert Configuration.get_default() is default
+
+    mine = Configuration(host="http://127.0.0.1:1", access_token=TOKEN)
+    Configuration.set_default(mine)
+    assert Configuration.get_default() is mine
+
+    clone = Configuration.get_default_copy()
+    assert clone is not mine
+    assert (clone.host, clone.access_token) == (mine.host, TOKEN)
+    clone.host = "http://127.0.0.1:2"
+    clone.server_variables["x"] = "y"
+    assert mine.host == "http://127.0.0.1:1"
+    assert mine.server_variables == {}
+
+
+def test_a_deep_copy_shares_the_loggers():
+    configuration = Configuration()
+    clone = copy.deepcopy(configuration)
+    assert clone.logger["package_logger"] is configuration.logger["package_logger"]
+
+
+def test_debug_turns_the_package_logger_to_debug_and_back(monkeypatch):
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])
+    configuration = Configuration(debug=True)
+    logger = logging.getLogger("hostinger_api")
+    try:
+        assert configuration.debug is True
+        assert logger.level == logging.DEBUG
+        assert configuration.logger_stream_handler in logger.handlers
+    finally:
+        configuration.debug = False
+    assert logger.level == logging.NOTSET
+    assert configuration.logger_stream_handler is None
+    assert logger.handlers == []
+
+
+def test_logger_file_receives_the_log(tmp_path):
+    path = tmp_path / "client.log"
+    configuration = Configuration()
+    configuration.logger_file = str(path)
+    try:
+        logging.getLogger("hostinger_api").warning("written to the file")
+    finally:
+        configuration.logger_file = None
+    assert "written to the file" in path.read_text()
+    assert configuration.logger_file_handler is None
+
+
+def test_compatibility_parameters_are_kept():
+    configuration = Configuration(
+        api_key={"k": "v"},
+        api_key_prefix={"k": "p"},
+        username="u",
+        password="p",
+        ssl_ca_cert="/ca.pem",
+        retries=3,
+        ca_cert_data="PEM",
+        cert_file="/c.pem",
+        key_file="/k.pem",
+    )
+    assert configuration.api_key == {"k": "v"}
+    assert configuration.retries == 3
+    assert (configuration.ssl_ca_cert, configuration.cert_file, configuration.key_file) == (
+        "/ca.pem",
+        "/c.pem",
+        "/k.pem",
+    )

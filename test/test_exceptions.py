@@ -1,0 +1,135 @@
+"""The exception tree and what each exception carries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hostinger_api import exceptions as ex
+
+
+class _Response:
+    """Just what ApiException reads from an HTTP response."""
+
+    def __init__(self, status, body=b"", headers=None, reason="Reason"):
+        self.status = status
+        self.reason = reason
+        self.data = body
+        self.headers = headers or {}
+
+
+def test_the_tree():
+    for name in [
+        "ApiTypeError",
+        "ApiValueError",
+        "ApiAttributeError",
+        "ApiKeyError",
+        "ApiException",
+        "ActionFailedError",
+        "ActionTimeoutError",
+    ]:
+        assert issubclass(getattr(ex, name), ex.OpenApiException), name
+    for name in [
+        "BadRequestException",
+        "UnauthorizedException",
+        "ForbiddenException",
+        "NotFoundException",
+        "ConflictException",
+        "UnprocessableEntityException",
+        "ServiceException",
+        "ResponseDecodeError",
+        "ApiConnectionError",
+    ]:
+        assert issubclass(getattr(ex, name), ex.ApiException), name
+    assert issubclass(ex.ApiTimeoutError, ex.ApiConnectionError)
+    assert issubclass(ex.ApiTypeError, TypeError)
+    assert issubclass(ex.ApiValueError, ValueError)
+    assert issubclass(ex.ApiAttributeError, AttributeError)
+    assert issubclass(ex.ApiKeyError, KeyError)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (400, ex.BadRequestException),
+        (401, ex.UnauthorizedException),
+        (403, ex.ForbiddenException),
+        (404, ex.NotFoundException),
+        (409, ex.ConflictException),
+        (422, ex.UnprocessableEntityException),
+        (500, ex.ServiceException),
+        (503, ex.ServiceException),
+        (599, ex.ServiceException),
+        (418, ex.ApiException),
+        (302, ex.ApiException),
+    ],
+)
+def test_from_response_picks_the_class_of_the_status(status, expected):
+    error = ex.ApiException.from_response(http_resp=_Response(status), body="", data=None)
+    assert type(error) is expected
+    assert error.status == status
+
+
+def test_the_response_fills_in_what_was_not_given():
+    body = {"message": "Unauthenticated", "correlation_id": "abc-123"}
+    response = _Response(
+        401, json.dumps(body).encode(), {"Content-Type": "application/json"}, "Unauthorized"
+    )
+    error = ex.ApiException(http_resp=response)
+    assert (error.status, error.reason) == (401, "Unauthorized")
+    assert json.loads(error.body) == body
+    assert error.headers == {"Content-Type": "application/json"}
+    assert error.data is None
+    assert error.message == "Unauthenticated"
+    assert error.correlation_id == "abc-123"
+    assert (
+        str(error)
+        == "(401)\nReason: Unauthorized\nMessage: Unauthenticated\nCorrelation id: abc-123\n"
+    )
+
+
+def test_a_body_that_is_not_json_is_shown_shortened():
+    page = "<html>" + "x" * 2000 + "</html>"
+    error = ex.ApiException(status=502, reason="Bad Gateway", body=page)
+    assert error.message is None
+    assert error.correlation_id is None
+    text = str(error)
+    assert "HTTP response body: <html>xxx" in text
+    assert "(2013 characters)" in text
+    assert len(text) < 700
+
+
+def test_a_json_body_that_is_not_an_object_has_no_message():
+    error = ex.ApiException(status=500, body="[1, 2]")
+    assert error.message is None
+    assert "HTTP response body: [1, 2]" in str(error)
+
+
+def test_no_response_at_all():
+    error = ex.ApiException(status=0, reason="nothing came back")
+    assert str(error) == "(0)\nReason: nothing came back\n"
+    assert error.headers is None
+    connection = ex.ApiConnectionError("refused")
+    assert (connection.status, connection.reason) == (0, "refused")
+
+
+def test_argument_errors_render_the_path():
+    assert ex.render_path(["data", 0, "id"]) == "['data'][0]['id']"
+    error = ex.ApiTypeError(
+        "bad type", path_to_item=["data", 0], valid_classes=(int,), key_type=False
+    )
+    assert str(error) == "bad type at ['data'][0]"
+    assert error.valid_classes == (int,)
+    assert str(ex.ApiValueError("bad value")) == "bad value"
+    assert ex.ApiAttributeError("gone", ["a"]).path_to_item == ["a"]
+    assert "['k']" in str(ex.ApiKeyError("missing", ["k"]))
+
+
+def test_action_errors_carry_the_action():
+    from hostinger_api.models import VPSV1ActionActionResource
+
+    action = VPSV1ActionActionResource(id=7, state="error")
+    error = ex.ActionFailedError("it failed", action)
+    assert error.action is action
+    assert str(error) == "it failed"

@@ -1,0 +1,96 @@
+"""wait_for_action against the fake, with short action durations."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+from support import VM
+
+from hostinger_api import (
+    ActionFailedError,
+    ActionTimeoutError,
+    ApiTypeError,
+    ApiValueError,
+    VPSActionsApi,
+    wait_for_action,
+)
+
+FAST = {"poll_interval": 0.02, "max_poll_interval": 0.05}
+
+
+def test_it_returns_the_finished_action_and_reports_each_state(fake, api_client, snapshots):
+    fake.action_seconds = 0.3
+    action = snapshots.create_snapshot_v1(VM)
+    seen = []
+
+    finished = wait_for_action(api_client, VM, action, timeout=10, on_change=seen.append, **FAST)
+
+    assert (finished.id, finished.state) == (action.id, "success")
+    states = [a.state for a in seen]
+    assert states[-1] == "success"
+    assert states == sorted(set(states), key=["created", "sent", "started", "success"].index)
+    assert fake.snapshot(VM) is not None
+
+
+def test_it_takes_an_actions_api_and_an_action_id(fake, actions, snapshots):
+    action_id = snapshots.create_snapshot_v1(VM).id
+    assert wait_for_action(actions, VM, action_id, **FAST).state == "success"
+
+
+def test_a_failed_action_raises_with_the_action(fake, api_client, snapshots):
+    fake.add_vm(VM, fail_actions=True)
+    action = snapshots.create_snapshot_v1(VM)
+    with pytest.raises(
+        ActionFailedError, match=f"Action {action.id} .* ended in state 'error'"
+    ) as caught:
+        wait_for_action(api_client, VM, action, **FAST)
+    assert caught.value.action.state == "error"
+    assert fake.snapshot(VM) is None, "a failed create leaves no snapshot"
+
+
+def test_a_stuck_action_times_out_within_the_bound(fake, api_client, snapshots):
+    fake.add_vm(VM, action_seconds=math.inf)
+    action = snapshots.create_snapshot_v1(VM)
+    started = time.monotonic()
+    with pytest.raises(ActionTimeoutError, match=r"was still 'created' after 0\.3 s") as caught:
+        wait_for_action(api_client, VM, action, timeout=0.3, **FAST)
+    assert time.monotonic() - started < 10, "the wait ends at its timeout, not much later"
+    assert caught.value.action.id == action.id
+
+
+def test_unknown_states_count_as_running(fake, api_client, snapshots):
+    action = snapshots.create_snapshot_v1(VM)
+    unknown = {"id": action.id, "name": "create_snapshot", "state": "thinking"}
+    fake.respond_with(200, unknown, times=2)
+    seen = []
+    finished = wait_for_action(api_client, VM, action, on_change=seen.append, **FAST)
+    assert finished.state == "success"
+    assert [a.state for a in seen] == ["thinking", "success"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "name"),
+    [
+        ({"virtual_machine_id": 0}, ApiValueError, "virtual_machine_id"),
+        ({"action": "5"}, ApiTypeError, "action_id"),
+        ({"timeout": 0}, ApiValueError, "timeout"),
+        ({"poll_interval": -1}, ApiValueError, "poll_interval"),
+        ({"max_poll_interval": "x"}, ApiTypeError, "max_poll_interval"),
+    ],
+)
+def test_bad_arguments_are_refused_before_polling(fake, api_client, arguments, error, name):
+    call = {"client": api_client, "virtual_machine_id": VM, "action": 1, **arguments}
+    with pytest.raises(error, match=name):
+        wait_for_action(**call)
+    assert fake.requests == []
+
+
+def test_the_wait_uses_the_given_client(fake, api_client, snapshots):
+    action = snapshots.create_snapshot_v1(VM)
+    fake.clear_requests()
+    wait_for_action(VPSActionsApi(api_client), VM, action, **FAST)
+    assert [r.path for r in fake.requests] == [
+        f"/api/vps/v1/virtual-machines/{VM}/actions/{action.id}"
+    ]
