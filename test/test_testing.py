@@ -239,5 +239,7 @@ def test_it_runs_on_its_own_until_terminated():
 def test_the_fixture_is_registered_for_pytest_when_installed():
     from importlib.metadata import entry_points
 
-    plugins = {entry.name: entry.value for entry in entry_points(group="pytest11")}
+    found = entry_points()
+    group = found.select(group="pytest11") if hasattr(found, "select") else found["pytest11"]
+    plugins = {entry.name: entry.value for entry in group}
     assert plugins["hostinger_api"] == "hostinger_api.testing.pytest_plugin"
