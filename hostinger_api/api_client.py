@@ -11,6 +11,7 @@ import decimal
 import enum
 import json
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Optional, Union
@@ -70,6 +71,7 @@ class ApiClient:
     PRIMITIVE_TYPES = (float, bool, bytes, str, int)
     NATIVE_TYPES_MAPPING = _NATIVE_TYPES
     _default: ClassVar[Optional[ApiClient]] = None
+    _default_lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
         self,
@@ -117,14 +119,16 @@ class ApiClient:
     @classmethod
     def get_default(cls) -> ApiClient:
         """The client API classes use when given none, created on first use."""
-        if cls._default is None:
-            cls._default = ApiClient()
-        return cls._default
+        with cls._default_lock:
+            if cls._default is None:
+                cls._default = ApiClient()
+            return cls._default
 
     @classmethod
     def set_default(cls, default: ApiClient | None) -> None:
         """Make ``default`` the client API classes use when given none."""
-        cls._default = default
+        with cls._default_lock:
+            cls._default = default
 
     # -- requests ----------------------------------------------------------------------------
 

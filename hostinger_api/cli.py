@@ -66,7 +66,7 @@ def run_demo(out: TextIO) -> int:
 
 
 def _walk_a_snapshot(snapshots: VPSSnapshotsApi, api_client: ApiClient, out: TextIO) -> None:
-    def started(step: str, action: VPSV1ActionActionResource) -> None:
+    def wait_and_report(step: str, action: VPSV1ActionActionResource) -> None:
         print(f"{step:<34} action {action.id} {action.name}: {action.state}", file=out)
         begun = time.monotonic()
         finished = wait_for_action(
@@ -80,15 +80,15 @@ def _walk_a_snapshot(snapshots: VPSSnapshotsApi, api_client: ApiClient, out: Tex
         )
         print(f"{'':<34} finished in {time.monotonic() - begun:.1f} s: {finished.state}", file=out)
 
-    started("1. create_snapshot_v1", snapshots.create_snapshot_v1(_DEMO_VM))
+    wait_and_report("1. create_snapshot_v1", snapshots.create_snapshot_v1(_DEMO_VM))
     snapshot = snapshots.get_snapshot_v1(_DEMO_VM)
     print(
         f"{'2. get_snapshot_v1':<34} snapshot {snapshot.id}, taken {snapshot.created_at}, "
         f"expires {snapshot.expires_at}, restores in about {snapshot.restore_time} s",
         file=out,
     )
-    started("3. restore_snapshot_v1", snapshots.restore_snapshot_v1(_DEMO_VM))
-    started("4. delete_snapshot_v1", snapshots.delete_snapshot_v1(_DEMO_VM))
+    wait_and_report("3. restore_snapshot_v1", snapshots.restore_snapshot_v1(_DEMO_VM))
+    wait_and_report("4. delete_snapshot_v1", snapshots.delete_snapshot_v1(_DEMO_VM))
     try:
         snapshots.get_snapshot_v1(_DEMO_VM)
     except NotFoundException as gone:

@@ -50,6 +50,20 @@ def _with_path(msg: str, path_to_item: _PathToItem) -> str:
 class OpenApiException(Exception):
     """The base of every exception this package raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from args and attributes rather than by calling __init__ again, so that every
+        # exception (status, body, data, headers, action...) crosses a process pool intact.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(
+    cls: type[OpenApiException], args: tuple[Any, ...], state: dict[str, Any]
+) -> OpenApiException:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ApiTypeError(OpenApiException, TypeError):
     """An argument has the wrong type; nothing was sent."""

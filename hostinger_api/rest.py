@@ -188,4 +188,7 @@ def _encode_body(body: Any) -> bytes | None:
         return body
     if isinstance(body, str):
         return body.encode("utf-8")
-    return json.dumps(body).encode("utf-8")
+    try:
+        return json.dumps(body).encode("utf-8")
+    except (TypeError, ValueError) as error:
+        raise ApiValueError(f"The request body cannot be sent as JSON: {error}") from None

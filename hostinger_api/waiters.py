@@ -45,6 +45,8 @@ def wait_for_action(
     :param poll_interval: seconds between the first polls; it grows by half each poll,
         up to ``max_poll_interval``.
     :param on_change: called with the action each time its state changes, the first poll too.
+
+    The wait ends within ``timeout`` plus one poll's request timeout (60 s to read, by default).
     """
     actions = client if isinstance(client, VPSActionsApi) else VPSActionsApi(client)
     check_id("virtual_machine_id", virtual_machine_id)

@@ -133,3 +133,33 @@ def test_action_errors_carry_the_action():
     error = ex.ActionFailedError("it failed", action)
     assert error.action is action
     assert str(error) == "it failed"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ex.ApiConnectionError("refused"),
+        ex.ApiTimeoutError("slow"),
+        ex.ApiException(http_resp=_Response(503, b'{"message": "m", "correlation_id": "c"}')),
+        ex.ResponseDecodeError(status=200, reason="bad", body="{"),
+        ex.ApiTypeError("wrong", path_to_item=["a"], valid_classes=(int,)),
+        ex.ApiValueError("bad"),
+    ],
+)
+def test_exceptions_survive_pickling_whole(error):
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert copy.__dict__ == error.__dict__
+
+
+def test_action_errors_survive_pickling_with_their_action():
+    import pickle
+
+    from hostinger_api.models import VPSV1ActionActionResource
+
+    error = ex.ActionTimeoutError("too slow", VPSV1ActionActionResource(id=7, state="started"))
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.action) == ("too slow", error.action)

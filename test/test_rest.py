@@ -176,3 +176,9 @@ def test_a_proxy_that_refuses_is_a_connection_error():
         ApiConnectionError, match=r"The proxy failed for GET http://example\.test/x:"
     ):
         RESTClientObject(configuration).request("GET", "http://example.test/x?token=no")
+
+
+def test_a_body_that_is_not_json_is_refused_before_sending(fake):
+    with pytest.raises(ApiValueError, match="cannot be sent as JSON"):
+        client_for(fake.url).request("POST", fake.url + SNAPSHOT_PATH, body={"when": object()})
+    assert fake.requests == []
