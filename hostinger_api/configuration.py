@@ -63,11 +63,11 @@ class Configuration:
     :param retries: passed to the transport; an int is the number of retries, 0 turns them off.
     :param ssl_ca_cert: a CA bundle file to verify the server with, instead of the system's.
     :param ca_cert_data: the same, as PEM text or DER bytes.
-    :param cert_file, key_file: a client certificate and its key.
     :param debug: log each request and response at DEBUG (without the token).
 
     ``api_key``, ``api_key_prefix``, ``username`` and ``password`` are accepted so that code
     written for the generated package runs, and kept; Hostinger only uses the bearer token.
+    So are the attributes ``temp_folder_path`` and ``refresh_api_key_hook``, which it uses not.
     """
 
     _default: ClassVar[Optional[Configuration]] = None
@@ -89,8 +89,6 @@ class Configuration:
         ssl_ca_cert: str | None = None,
         retries: Any = None,
         ca_cert_data: str | bytes | None = None,
-        cert_file: str | None = None,
-        key_file: str | None = None,
         *,
         debug: bool | None = None,
     ) -> None:
@@ -112,8 +110,8 @@ class Configuration:
         self.verify_ssl = True
         self.ssl_ca_cert = ssl_ca_cert
         self.ca_cert_data = ca_cert_data
-        self.cert_file = cert_file
-        self.key_file = key_file
+        self.cert_file: str | None = None
+        self.key_file: str | None = None
         self.assert_hostname: bool | str | None = None
         self.tls_server_name: str | None = None
 
@@ -129,6 +127,9 @@ class Configuration:
         self.client_side_validation = True
         self.datetime_format = "%Y-%m-%dT%H:%M:%S.%f%z"
         self.date_format = "%Y-%m-%d"
+
+        self.temp_folder_path: str | None = None
+        self.refresh_api_key_hook: Any = None
 
         self.logger = {"package_logger": logging.getLogger(_PACKAGE_LOGGER_NAME)}
         self.logger_format = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -146,7 +147,7 @@ class Configuration:
     def __deepcopy__(self, memo: dict[int, Any]) -> Configuration:
         clone = self.__class__.__new__(self.__class__)
         memo[id(self)] = clone
-        shared = {"logger", "logger_stream_handler", "logger_file_handler"}
+        shared = {"logger", "logger_stream_handler", "logger_file_handler", "logger_formatter"}
         for name, value in self.__dict__.items():
             clone.__dict__[name] = value if name in shared else copy.deepcopy(value, memo)
         return clone
@@ -175,6 +176,16 @@ class Configuration:
     # -- logging -----------------------------------------------------------------------------
 
     @property
+    def logger_format(self) -> str:
+        """The format of the records this configuration's handlers write."""
+        return self._logger_format
+
+    @logger_format.setter
+    def logger_format(self, value: str) -> None:
+        self._logger_format = value
+        self.logger_formatter = logging.Formatter(value)
+
+    @property
     def logger_file(self) -> str | None:
         """A file the package's log also goes to."""
         return self._logger_file
@@ -189,7 +200,7 @@ class Configuration:
         self._logger_file = path
         if path:
             self.logger_file_handler = logging.FileHandler(path)
-            self.logger_file_handler.setFormatter(logging.Formatter(self.logger_format))
+            self.logger_file_handler.setFormatter(self.logger_formatter)
             package_logger.addHandler(self.logger_file_handler)
 
     @property
@@ -209,7 +220,7 @@ class Configuration:
         if self._debug and not package_logger.handlers and not logging.getLogger().handlers:
             # Nothing would show the log otherwise: give it a handler on stderr.
             self.logger_stream_handler = logging.StreamHandler()
-            self.logger_stream_handler.setFormatter(logging.Formatter(self.logger_format))
+            self.logger_stream_handler.setFormatter(self.logger_formatter)
             package_logger.addHandler(self.logger_stream_handler)
         elif not self._debug and self.logger_stream_handler is not None:
             package_logger.removeHandler(self.logger_stream_handler)

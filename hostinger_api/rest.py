@@ -8,6 +8,7 @@ documentation imports it from here.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import ssl
@@ -36,7 +37,25 @@ from hostinger_api.exceptions import (
     ApiValueError,
 )
 
-__all__ = ["ApiException", "ApiValueError", "RESTClientObject", "RESTResponse"]
+__all__ = [
+    "ApiException",
+    "ApiValueError",
+    "RESTClientObject",
+    "RESTResponse",
+    "RESTResponseType",
+    "is_socks_proxy_url",
+]
+
+RESTResponseType = urllib3.HTTPResponse
+"""What the ``*_without_preload_content`` forms return."""
+
+SUPPORTED_SOCKS_PROXIES = frozenset({"socks5", "socks5h", "socks4", "socks4a"})
+
+
+def is_socks_proxy_url(url: str | None) -> bool:
+    """True when ``url`` names a SOCKS proxy, which needs PySocks."""
+    return url is not None and url.split("://", 1)[0].lower() in SUPPORTED_SOCKS_PROXIES
+
 
 _logger = logging.getLogger("hostinger_api")
 
@@ -85,10 +104,11 @@ def _transport_error(error: Exception, method: str, url: str) -> ApiConnectionEr
     return ApiConnectionError(f"The connection failed for {where}: {cause}")
 
 
-class RESTResponse:
+class RESTResponse(io.IOBase):
     """A response whose body has not been read yet; ``read()`` reads it once."""
 
     def __init__(self, response: urllib3.BaseHTTPResponse, method: str, url: str) -> None:
+        super().__init__()
         self.response = response
         self.status = response.status
         self.reason = response.reason
@@ -137,9 +157,18 @@ class RESTClientObject:
         if configuration.socket_options is not None:
             pool_args["socket_options"] = configuration.socket_options
         self.pool_manager: urllib3.PoolManager
-        if configuration.proxy:
+        proxy = configuration.proxy
+        if proxy is not None and is_socks_proxy_url(proxy):
+            try:
+                from urllib3.contrib.socks import SOCKSProxyManager
+            except ImportError:
+                raise ApiValueError(
+                    f"The proxy {proxy} is a SOCKS proxy, which needs PySocks: pip install pysocks"
+                ) from None
+            self.pool_manager = SOCKSProxyManager(proxy_url=proxy, **pool_args)
+        elif proxy:
             self.pool_manager = urllib3.ProxyManager(
-                proxy_url=configuration.proxy,
+                proxy_url=proxy,
                 proxy_headers=configuration.proxy_headers,
                 **pool_args,
             )

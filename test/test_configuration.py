@@ -58,8 +58,6 @@ def test_parameters_keep_the_generated_order():
         "ssl_ca_cert",
         "retries",
         "ca_cert_data",
-        "cert_file",
-        "key_file",
         "debug",
     ]
 
@@ -199,13 +197,14 @@ def test_compatibility_parameters_are_kept():
         ssl_ca_cert="/ca.pem",
         retries=3,
         ca_cert_data="PEM",
-        cert_file="/c.pem",
-        key_file="/k.pem",
     )
     assert configuration.api_key == {"k": "v"}
     assert configuration.retries == 3
-    assert (configuration.ssl_ca_cert, configuration.cert_file, configuration.key_file) == (
-        "/ca.pem",
-        "/c.pem",
-        "/k.pem",
-    )
+    assert (configuration.ssl_ca_cert, configuration.ca_cert_data) == ("/ca.pem", "PEM")
+    assert (configuration.temp_folder_path, configuration.refresh_api_key_hook) == (None, None)
+
+
+def test_logger_format_builds_the_formatter():
+    configuration = Configuration()
+    configuration.logger_format = "%(message)s!"
+    assert configuration.logger_formatter._fmt == "%(message)s!"

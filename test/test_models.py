@@ -164,3 +164,11 @@ def test_unauthorized_and_unprocessable_bodies_are_error_bodies():
     assert issubclass(
         CommonSchemaUnprocessableContentResponseSchema, CommonSchemaErrorResponseSchema
     )
+
+
+def test_the_generated_packages_names_for_error_bodies_are_the_same_classes():
+    from hostinger_api.models.inline_object import InlineObject
+    from hostinger_api.models.inline_object1 import InlineObject1
+
+    assert InlineObject is CommonSchemaErrorResponseSchema
+    assert InlineObject1 is CommonSchemaUnauthorizedResponseSchema

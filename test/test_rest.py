@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import socket
+import sys
 import threading
 
 import pytest
@@ -18,7 +20,7 @@ from hostinger_api import (
     ApiValueError,
     Configuration,
 )
-from hostinger_api.rest import DEFAULT_RETRIES, RESTClientObject, build_timeout
+from hostinger_api.rest import DEFAULT_RETRIES, RESTClientObject, build_timeout, is_socks_proxy_url
 
 SNAPSHOT_PATH = f"/api/vps/v1/virtual-machines/{VM}/snapshot"
 
@@ -182,3 +184,42 @@ def test_a_body_that_is_not_json_is_refused_before_sending(fake):
     with pytest.raises(ApiValueError, match="cannot be sent as JSON"):
         client_for(fake.url).request("POST", fake.url + SNAPSHOT_PATH, body={"when": object()})
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("url", "socks"),
+    [
+        ("socks5h://127.0.0.1:1080", True),
+        ("SOCKS4://h:1", True),
+        ("http://h:3128", False),
+        (None, False),
+    ],
+)
+def test_is_socks_proxy_url(url, socks):
+    assert is_socks_proxy_url(url) is socks
+
+
+def test_a_socks_proxy_makes_a_socks_proxy_manager():
+    pytest.importorskip("socks")
+    from urllib3.contrib.socks import SOCKSProxyManager
+
+    configuration = Configuration()
+    configuration.proxy = "socks5h://127.0.0.1:1080"
+    assert isinstance(RESTClientObject(configuration).pool_manager, SOCKSProxyManager)
+
+
+def test_a_socks_proxy_without_pysocks_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "urllib3.contrib.socks", None)
+    configuration = Configuration()
+    configuration.proxy = "socks5://127.0.0.1:1080"
+    with pytest.raises(ApiValueError, match="pip install pysocks"):
+        RESTClientObject(configuration)
+
+
+def test_the_response_is_a_file_like_object(fake):
+    response = client_for(fake.url).request("GET", fake.url + SNAPSHOT_PATH)
+    assert isinstance(response, io.IOBase)
+    assert response.readable() is False
+    response.read()
+    response.close()
+    assert response.closed

@@ -243,3 +243,29 @@ def test_the_fixture_is_registered_for_pytest_when_installed():
     group = found.select(group="pytest11") if hasattr(found, "select") else found["pytest11"]
     plugins = {entry.name: entry.value for entry in group}
     assert plugins["hostinger_api"] == "hostinger_api.testing.pytest_plugin"
+
+
+def test_a_client_that_hangs_up_is_not_an_error(fake, capfd, caplog):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", fake.port)) as connection:
+        connection.sendall(b"GET " + BASE.encode() + b"/snapshot HTTP/1.1\r\nHost: x\r\n\r\n")
+        connection.recv(65536)
+        connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )
+    deadline = time.monotonic() + 5
+    while fake._connections and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "Traceback" not in capfd.readouterr().err
+    assert "failed to answer" not in caplog.text
+
+
+def test_a_failure_inside_the_fake_is_logged(fake, monkeypatch, caplog):
+    def broken(*arguments):
+        raise RuntimeError("the fake broke")
+
+    monkeypatch.setattr(fake, "handle", broken)
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        urllib3.request("GET", fake.url + BASE + "/snapshot", retries=False, timeout=5)
+    assert "The fake failed to answer" in caplog.text

@@ -12,6 +12,8 @@ from hostinger_api.models.common_schema_unauthorized_response_schema import (
 from hostinger_api.models.common_schema_unprocessable_content_response_schema import (
     CommonSchemaUnprocessableContentResponseSchema,
 )
+from hostinger_api.models.inline_object import InlineObject
+from hostinger_api.models.inline_object1 import InlineObject1
 from hostinger_api.models.vpsv1_action_action_resource import (
     ActionState,
     VPSV1ActionActionResource,
@@ -25,6 +27,8 @@ __all__ = [
     "CommonSchemaPaginationMetaSchema",
     "CommonSchemaUnauthorizedResponseSchema",
     "CommonSchemaUnprocessableContentResponseSchema",
+    "InlineObject",
+    "InlineObject1",
     "VPSV1ActionActionResource",
     "VPSV1ActionListResponse",
     "VPSV1SnapshotSnapshotResource",

@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,6 +97,14 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], fake: FakeHostingerApi) -> None:
         self.fake = fake
         super().__init__(address, _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up is normal; anything else is logged, not printed."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            _logger.debug("%s hung up: %s", client_address, error)
+        else:
+            _logger.exception("The fake failed to answer %s", client_address)
 
 
 class FakeHostingerApi(FakeHostinger):
