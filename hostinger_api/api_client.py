@@ -293,12 +293,11 @@ class ApiClient:
     @staticmethod
     def _decode_error(response_data: rest.RESTResponse, why: str) -> ResponseDecodeError:
         raw = response_data.data or b""
-        error = ResponseDecodeError(
+        return ResponseDecodeError(
             http_resp=response_data,
             reason=f"The response body could not be read: {why}",
             body=raw.decode("utf-8", "replace"),
         )
-        return error
 
     def deserialize(
         self, response_text: str, response_type: ResponseType, content_type: str | None

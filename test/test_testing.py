@@ -269,3 +269,21 @@ def test_a_failure_inside_the_fake_is_logged(fake, monkeypatch, caplog):
     with pytest.raises(urllib3.exceptions.ProtocolError):
         urllib3.request("GET", fake.url + BASE + "/snapshot", retries=False, timeout=5)
     assert "The fake failed to answer" in caplog.text
+
+
+def test_on_its_own_a_busy_port_is_a_clear_error(fake):
+    result = subprocess.run(
+        [sys.executable, "-m", "hostinger_api.testing", "--port", str(fake.port)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip() == f"Cannot listen on 127.0.0.1:{fake.port}: Address already in use"
+    )
+
+
+def test_a_started_fake_can_be_entered(fake):
+    with fake as entered:
+        assert entered is fake

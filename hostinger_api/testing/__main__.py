@@ -50,6 +50,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         accept_any_vm=options.any_vm or not options.vm,
         action_seconds=options.action_seconds,
     )
+    try:
+        fake.start()
+    except OSError as error:
+        print(f"Cannot listen on 127.0.0.1:{options.port}: {error.strerror}", file=sys.stderr)
+        return 1
     with fake:
         print(f"Fake Hostinger API listening on {fake.url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
