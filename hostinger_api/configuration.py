@@ -67,7 +67,7 @@ class Configuration:
 
     ``api_key``, ``api_key_prefix``, ``username`` and ``password`` are accepted so that code
     written for the generated package runs, and kept; Hostinger only uses the bearer token.
-    So are the attributes ``temp_folder_path`` and ``refresh_api_key_hook``, which it uses not.
+    So are the attributes ``temp_folder_path`` and ``refresh_api_key_hook``, unused here.
     """
 
     _default: ClassVar[Optional[Configuration]] = None

@@ -9,7 +9,6 @@ and pass their arguments on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any, Generic, NamedTuple, Optional, TypeVar
 
 import urllib3
@@ -26,17 +25,14 @@ _AUTH_SETTINGS = ("apiToken",)
 _ACCEPT_JSON = "application/json"
 
 
-@dataclass(frozen=True)
 class Operation(Generic[T]):
     """One endpoint: ``path`` holds ``{placeholders}`` that the path parameters fill in."""
 
-    method: str
-    path: str
-    response_type: type[T]
-    response_types_map: Mapping[str, Any] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "response_types_map", {"200": self.response_type})
+    def __init__(self, method: str, path: str, response_type: type[T]) -> None:
+        self.method = method
+        self.path = path
+        self.response_type = response_type
+        self.response_types_map: Mapping[str, Any] = {"200": response_type}
 
 
 def _check_host_index(value: object) -> None:
