@@ -10,7 +10,7 @@ from support import TOKEN, VM
 from hostinger_api import ApiClient, Configuration, VPSActionsApi, VPSSnapshotsApi
 from hostinger_api.testing import FakeHostingerApi
 
-pytest_plugins = ["hostinger_api.testing.pytest_plugin"]
+pytest_plugins = ["hostinger_api.pytest_plugin"]
 
 
 @pytest.fixture(autouse=True)

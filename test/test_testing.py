@@ -183,14 +183,6 @@ def test_bad_settings_are_refused():
         FakeHostinger(per_page=0)
 
 
-def test_the_fixture_is_ready_to_use(hostinger_fake):
-    assert hostinger_fake.accept_any_vm is True
-    assert (
-        call(hostinger_fake, "POST", "/api/vps/v1/virtual-machines/77/snapshot", "test-token")[0]
-        == 200
-    )
-
-
 def test_it_runs_on_its_own_until_terminated():
     process = subprocess.Popen(
         [
@@ -234,15 +226,6 @@ def test_it_runs_on_its_own_until_terminated():
     assert process.returncode == 0
     assert "POST /api/vps/v1/virtual-machines" in stderr
     assert TOKEN not in stderr
-
-
-def test_the_fixture_is_registered_for_pytest_when_installed():
-    from importlib.metadata import entry_points
-
-    found = entry_points()
-    group = found.select(group="pytest11") if hasattr(found, "select") else found["pytest11"]
-    plugins = {entry.name: entry.value for entry in group}
-    assert plugins["hostinger_api"] == "hostinger_api.testing.pytest_plugin"
 
 
 def test_a_client_that_hangs_up_is_not_an_error(fake, capfd, caplog):

@@ -3,7 +3,8 @@
 ``FakeHostingerApi`` serves the snapshot and action endpoints with Hostinger's semantics: a
 bearer token is required, unknown virtual machines are 404, actions move from ``created`` to
 ``success`` over ``action_seconds``, and every error carries ``message`` and ``correlation_id``.
-Installing this package also gives pytest a ``hostinger_fake`` fixture.
+Installing this package also gives pytest a ``hostinger_fake`` fixture, from
+``hostinger_api.pytest_plugin``.
 Run it on its own with ``python -m hostinger_api.testing --port 8000 --token T``.
 """
 
