@@ -207,4 +207,5 @@ def test_compatibility_parameters_are_kept():
 def test_logger_format_builds_the_formatter():
     configuration = Configuration()
     configuration.logger_format = "%(message)s!"
+    assert configuration.logger_format == "%(message)s!"
     assert configuration.logger_formatter._fmt == "%(message)s!"

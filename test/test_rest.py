@@ -113,7 +113,7 @@ def test_transport_settings_reach_the_pool_manager():
     pool_manager = RESTClientObject(configuration).pool_manager
     assert pool_manager.connection_pool_kw["assert_hostname"] is False
     assert pool_manager.connection_pool_kw["server_hostname"] == "example.test"
-    assert pool_manager.connection_pool_kw["retries"].total == 5
+    assert urllib3.Retry.from_int(pool_manager.connection_pool_kw["retries"]).total == 5
     assert pool_manager.connection_pool_kw["socket_options"] == configuration.socket_options
 
 
