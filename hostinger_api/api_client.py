@@ -148,6 +148,8 @@ class ApiClient:
         _request_auth: Mapping[str, Any] | None = None,
     ) -> tuple[str, str, dict[str, str], Any, list[tuple[str, Any]]]:
         """Build a request: returns ``(method, url, headers, body, post_params)``."""
+        if files:
+            raise ApiValueError("This API takes no file uploads")
         headers = dict(self.default_headers)
         if self.cookie:
             headers["Cookie"] = self.cookie
@@ -166,8 +168,6 @@ class ApiClient:
         self.update_params_for_auth(
             headers, queries, auth_settings, resource_path, method, body, _request_auth
         )
-        if files:
-            raise ApiValueError("This API takes no file uploads")
         form = self.parameters_to_tuples(post_params or [], collection_formats)
         if body is not None:
             body = self.sanitize_for_serialization(body)

@@ -73,7 +73,6 @@ class _Action:
     seconds: float
     fails: bool
     on_success: Callable[[datetime], object]
-    finished: bool = False
 
     def state(self, now: float) -> tuple[str, float]:
         """The state at monotonic time ``now``, and how many seconds in it began."""
@@ -143,6 +142,7 @@ class FakeHostinger:
         self._lock = threading.RLock()
         self._vms: dict[int, FakeVm] = {}
         self._actions: dict[int, _Action] = {}
+        self._running: list[_Action] = []  # started, not finished yet: at most one per VM
         self._next_action_id = 1
         self._next_snapshot_id = 1
         self._scripted: list[FakeResponse] = []
@@ -295,7 +295,7 @@ class FakeHostinger:
         self, vm: FakeVm, name: str, on_success: Callable[[datetime], object]
     ) -> FakeResponse:
         """Start an action on ``vm``, unless one is still running there."""
-        if any(a.vm is vm and not a.finished for a in self._actions.values()):
+        if any(a.vm is vm for a in self._running):
             return _error(409, f"Virtual machine {vm.id} has an action in progress")
         action = _Action(
             id=self._next_action_id,
@@ -309,16 +309,17 @@ class FakeHostinger:
         )
         self._next_action_id += 1
         self._actions[action.id] = action
+        self._running.append(action)
         return FakeResponse(200, action.render_created())
 
     def _settle(self) -> None:
         """Finish the actions whose time has come, applying the effects of those that succeeded."""
         now = time.monotonic()
-        for action in self._actions.values():
-            if not action.finished and now - action.began >= action.seconds:
-                action.finished = True
-                if not action.fails:
-                    action.on_success(action.began_at + timedelta(seconds=action.seconds))
+        finished = [a for a in self._running if now - a.began >= a.seconds]
+        for action in finished:
+            self._running.remove(action)
+            if not action.fails:
+                action.on_success(action.began_at + timedelta(seconds=action.seconds))
 
     def _take_snapshot(self, vm: FakeVm, at: datetime) -> Json:
         vm.snapshot = {
