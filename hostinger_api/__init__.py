@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         OpenApiException,
         ResponseDecodeError,
         ServiceException,
+        TooManyRequestsException,
         UnauthorizedException,
         UnprocessableEntityException,
     )
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         VPSV1ActionListResponse,
         VPSV1SnapshotSnapshotResource,
     )
+    from hostinger_api.retry import RetryPolicy
     from hostinger_api.waiters import wait_for_action
 
 _MODULE_OF: dict[str, str] = {
@@ -65,6 +67,7 @@ _MODULE_OF: dict[str, str] = {
     "ApiClient": "hostinger_api.api_client",
     "ApiResponse": "hostinger_api.api_response",
     "Configuration": "hostinger_api.configuration",
+    "RetryPolicy": "hostinger_api.retry",
     "wait_for_action": "hostinger_api.waiters",
     **dict.fromkeys(
         [
@@ -84,6 +87,7 @@ _MODULE_OF: dict[str, str] = {
             "OpenApiException",
             "ResponseDecodeError",
             "ServiceException",
+            "TooManyRequestsException",
             "UnauthorizedException",
             "UnprocessableEntityException",
         ],
@@ -108,7 +112,7 @@ _MODULE_OF: dict[str, str] = {
 
 _SUBMODULES = frozenset(
     {"api", "api_client", "api_response", "configuration", "exceptions", "models", "rest"}
-    | {"testing", "waiters"}
+    | {"retry", "testing", "waiters"}
 )
 
 __all__ = ["__version__", *_MODULE_OF]

@@ -185,8 +185,14 @@ class ApiClient:
         body: Any = None,
         post_params: list[tuple[str, Any]] | None = None,
         _request_timeout: RequestTimeout = None,
+        *,
+        _preload_content: bool = False,
     ) -> rest.RESTResponse:
-        """Send a request built by ``param_serialize``; the body of the response is not read yet."""
+        """Send a request built by ``param_serialize``, retrying as ``Configuration.retries`` says.
+
+        The body of the response is not read yet, unless ``_preload_content`` asks for it to be
+        read as part of each attempt (so that a connection dropped mid-body can be retried).
+        """
         return self.rest_client.request(
             method,
             url,
@@ -194,6 +200,7 @@ class ApiClient:
             body=body,
             post_params=post_params,
             _request_timeout=_request_timeout,
+            _preload_content=_preload_content,
         )
 
     def update_params_for_auth(
@@ -250,7 +257,14 @@ class ApiClient:
         if not 200 <= status <= 299:
             data = self._error_data(response_data, response_type or _error_model(status))
             text = response_data.data.decode("utf-8", "replace")
-            raise ApiException.from_response(http_resp=response_data, body=text, data=data)
+            error = ApiException.from_response(http_resp=response_data, body=text, data=data)
+            location = response_data.getheader("location")
+            if 300 <= status <= 399 and location:
+                error.reason = f"{error.reason}: a redirect to {location}, not followed"
+            raise error
+        if response_type is None and str(status) not in types:
+            # Another 2xx than the documented 200 still carries the operation's result.
+            response_type = types.get("200")
 
         if response_type == "bytearray":
             return_data: Any = response_data.data

@@ -60,7 +60,9 @@ class Configuration:
 
     :param host: base URL; defaults to ``https://developers.hostinger.com``.
     :param access_token: the bearer token; when None, read from ``HOSTINGER_API_TOKEN``.
-    :param retries: passed to the transport; an int is the number of retries, 0 turns them off.
+    :param retries: how failed attempts are retried: None for the default ``RetryPolicy``, an
+        int for that many retries (0 turns retrying off), or a ``RetryPolicy``. Read when an
+        ``ApiClient`` is created.
     :param ssl_ca_cert: a CA bundle file to verify the server with, instead of the system's.
     :param ca_cert_data: the same, as PEM text or DER bytes.
     :param debug: log each request and response at DEBUG (without the token).
@@ -115,6 +117,8 @@ class Configuration:
         self.assert_hostname: bool | str | None = None
         self.tls_server_name: str | None = None
 
+        self.allow_insecure_http = False
+        """Allow sending the token over plain ``http://`` to a host that is not loopback."""
         self.proxy: str | None = None
         self.proxy_headers: dict[str, str] | None = None
         self.retries = retries

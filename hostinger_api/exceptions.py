@@ -15,8 +15,11 @@ The tree::
     │   ├── NotFoundException                   404
     │   ├── ConflictException                   409
     │   ├── UnprocessableEntityException        422
+    │   ├── TooManyRequestsException            429, still refused after the retries the
+    │   │                                       policy allows; carries retry_after
     │   ├── ServiceException                    5xx
-    │   ├── ResponseDecodeError                 a 2xx whose body is not the documented JSON
+    │   ├── ResponseDecodeError                 a 2xx whose body is not the documented JSON;
+    │   │                                       carries raw_body, the bytes as they came
     │   └── ApiConnectionError                  no HTTP response at all (status 0)
     │       └── ApiTimeoutError                 ... because a connect or read timed out
     ├── ActionFailedError                       a waited-for action ended in state "error"
@@ -206,6 +209,34 @@ class UnprocessableEntityException(ApiException):
     """422: the request was understood and refused; ``data.errors`` says why, per field."""
 
 
+class TooManyRequestsException(ApiException):
+    """429: rate limited, and the retry policy would not (or could no longer) wait it out.
+
+    ``retry_after`` is how many seconds the server asked the caller to wait, from its
+    ``Retry-After`` header (seconds or an HTTP date), or None when it gave none.
+    """
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        http_resp: Any = None,
+        *,
+        body: str | None = None,
+        data: Any = None,
+    ) -> None:
+        super().__init__(status, reason, http_resp, body=body, data=data)
+        from hostinger_api.retry import parse_retry_after
+
+        self.retry_after = parse_retry_after((self.headers or {}).get("Retry-After"))
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.retry_after is not None:
+            text += f"Retry after: {self.retry_after:g} seconds\n"
+        return text
+
+
 class ServiceException(ApiException):
     """5xx: the service failed."""
 
@@ -213,8 +244,22 @@ class ServiceException(ApiException):
 class ResponseDecodeError(ApiException):
     """A 2xx response whose body is not the JSON the operation documents.
 
-    The raw body, status and headers are kept, so nothing the server said is lost.
+    The status, headers, body as text and ``raw_body`` as bytes are kept, so nothing the
+    server said is lost.
     """
+
+    def __init__(
+        self,
+        status: int | None = None,
+        reason: str | None = None,
+        http_resp: Any = None,
+        *,
+        body: str | None = None,
+        data: Any = None,
+    ) -> None:
+        super().__init__(status, reason, http_resp, body=body, data=data)
+        raw = getattr(http_resp, "data", None)
+        self.raw_body: bytes | None = raw if isinstance(raw, bytes) else None
 
 
 class ApiConnectionError(ApiException):
@@ -251,4 +296,5 @@ _CLASS_BY_STATUS: dict[int, type[ApiException]] = {
     404: NotFoundException,
     409: ConflictException,
     422: UnprocessableEntityException,
+    429: TooManyRequestsException,
 }

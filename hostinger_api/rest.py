@@ -2,31 +2,39 @@
 
 Every failure below HTTP (refused connection, DNS, TLS, timeout, a connection dropped mid-body)
 leaves this module as ``ApiConnectionError`` or ``ApiTimeoutError``, never as a urllib3 or
-socket exception. ``ApiException`` is importable from here because the generated package's
-documentation imports it from here.
+socket exception. Failed attempts are retried here, as ``hostinger_api.retry`` allows; redirects
+are followed only to the same origin, so the token never reaches another host; and the token is
+not sent in clear text over ``http://`` to anything but loopback unless the caller allows it.
+``ApiException`` is importable from here because the generated package's documentation imports
+it from here.
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import logging
 import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin
 
 import urllib3
 from urllib3.exceptions import (
+    ConnectTimeoutError,
     HTTPError,
     LocationValueError,
     MaxRetryError,
     NewConnectionError,
+    ProtocolError,
     ProxyError,
+    ReadTimeoutError,
     SSLError,
 )
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
+from urllib3.util import parse_url
 
 from hostinger_api._checks import positive_seconds
 from hostinger_api.configuration import Configuration, RequestTimeout
@@ -36,6 +44,7 @@ from hostinger_api.exceptions import (
     ApiTimeoutError,
     ApiValueError,
 )
+from hostinger_api.retry import CONNECT, READ, RETRIED_STATUSES, RetryPolicy, parse_retry_after
 
 __all__ = [
     "ApiException",
@@ -59,18 +68,6 @@ def is_socks_proxy_url(url: str | None) -> bool:
 
 _logger = logging.getLogger("hostinger_api")
 
-DEFAULT_RETRIES = urllib3.Retry(
-    total=2,
-    connect=2,  # the request was never sent, so sending it again is safe for any method
-    read=0,
-    status=0,
-    other=0,
-    redirect=0,
-    raise_on_redirect=False,
-    respect_retry_after_header=False,
-)
-"""Only connections that could not be made are retried by default: nothing that may have run."""
-
 
 def build_timeout(request_timeout: RequestTimeout, configuration: Configuration) -> urllib3.Timeout:
     """Turn ``_request_timeout`` (None, seconds, or a (connect, read) pair) into a Timeout."""
@@ -89,10 +86,14 @@ def build_timeout(request_timeout: RequestTimeout, configuration: Configuration)
     return urllib3.Timeout(total=positive_seconds("_request_timeout", request_timeout))
 
 
-def _transport_error(error: Exception, method: str, url: str) -> ApiConnectionError:
+def _transport_error(
+    error: Exception, method: str, url: str, attempts: int = 1
+) -> ApiConnectionError:
     """Say what went wrong below HTTP, as our own exception."""
-    cause = error.reason if isinstance(error, MaxRetryError) and error.reason else error
+    cause = _cause(error)
     where = f"{method} {url.split('?', 1)[0]}"
+    if attempts > 1:
+        where += f" ({attempts} attempts)"
     if isinstance(cause, (SSLError, ssl.SSLError)):
         return ApiConnectionError(f"TLS failed for {where}: {cause}")
     if isinstance(cause, ProxyError):
@@ -136,10 +137,16 @@ class RESTResponse(io.IOBase):
 
 
 class RESTClientObject:
-    """Sends requests through one urllib3 pool manager, which is safe to share between threads."""
+    """Sends requests through one urllib3 pool manager, which is safe to share between threads.
+
+    Retries are this class's, by ``Configuration.retries`` (see ``hostinger_api.retry``):
+    urllib3 is told never to retry or follow a redirect on its own.
+    """
 
     def __init__(self, configuration: Configuration) -> None:
         self.configuration = configuration
+        self.retry_policy = RetryPolicy.from_setting(configuration.retries)
+        self._secure_origins: set[str] = set()
         pool_args: dict[str, Any] = {
             "num_pools": 4,
             "maxsize": configuration.connection_pool_maxsize,
@@ -148,7 +155,7 @@ class RESTClientObject:
             "ca_cert_data": configuration.ca_cert_data,
             "cert_file": configuration.cert_file,
             "key_file": configuration.key_file,
-            "retries": DEFAULT_RETRIES if configuration.retries is None else configuration.retries,
+            "retries": False,
         }
         if configuration.assert_hostname is not None:
             pool_args["assert_hostname"] = configuration.assert_hostname
@@ -183,33 +190,206 @@ class RESTClientObject:
         body: Any = None,
         post_params: Any = None,
         _request_timeout: RequestTimeout = None,
+        *,
+        _preload_content: bool = False,
     ) -> RESTResponse:
-        """Send one request and return the response with its body still unread."""
+        """Send one request, retrying as the policy allows, and return the final response.
+
+        With ``_preload_content`` the body is read as part of each attempt, so that a
+        connection dropped mid-body can be retried too; otherwise it is left unread.
+        """
         method = method.upper()
+        self._refuse_insecure(url)
         timeout = build_timeout(_request_timeout, self.configuration)
-        debug = _logger.isEnabledFor(logging.DEBUG)
-        started = time.perf_counter() if debug else 0.0
         if post_params:
             headers = dict(headers or {})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             body = urlencode(post_params)
-        try:
-            response = self.pool_manager.request(
+        payload = _encode_body(body)
+        debug = _logger.isEnabledFor(logging.DEBUG)
+        if debug:
+            _logger.debug("%s %s headers=%s", method, url, redacted(headers or {}))
+        started = time.perf_counter()
+        policy = self.retry_policy
+        retries = redirects = 0
+        waited = 0.0
+        while True:
+            try:
+                response = self.pool_manager.urlopen(
+                    method,
+                    url,
+                    body=payload,
+                    headers=headers,
+                    timeout=timeout,
+                    preload_content=False,
+                    retries=False,
+                    redirect=False,
+                )
+                if _preload_content:
+                    response.data  # noqa: B018 (reads the body within this attempt)
+            except LocationValueError as error:
+                raise ApiValueError(f"The URL {url!r} cannot be requested: {error}") from None
+            except (HTTPError, OSError) as error:
+                failure = _failure_kind(error)
+                wait = None
+                if failure is not None and policy.allows(method, failure=failure):
+                    wait = policy.next_wait(retries, waited, None)
+                if wait is None:
+                    raise _transport_error(error, method, url, retries + 1) from None
+                cause = _cause(error)
+                what = "a timeout" if isinstance(cause, Urllib3TimeoutError) else failure
+            else:
+                status = response.status
+                wait = None
+                if status in RETRIED_STATUSES and policy.allows(method, status=status):
+                    asked = response.headers.get("Retry-After") if status in (429, 503) else None
+                    wait = policy.next_wait(retries, waited, parse_retry_after(asked))
+                if wait is None:
+                    target = self._redirect_target(method, url, response)
+                    if target is None or redirects >= _MAX_REDIRECTS:
+                        if debug:
+                            _log_response(method, url, response, started, retries + 1)
+                        return RESTResponse(response, method, url)
+                    response.drain_conn()
+                    response.release_conn()
+                    _logger.info("Following the redirect of %s %s to %s", method, url, target)
+                    url = target
+                    redirects += 1
+                    continue
+                response.drain_conn()
+                response.release_conn()
+                what = f"status {status}"
+            retries += 1
+            _logger.info(
+                "Retrying %s %s after %s (attempt %d of %d) in %.2f s",
                 method,
-                url,
-                body=_encode_body(body),
-                headers=headers,
-                timeout=timeout,
-                preload_content=False,
+                _path(url),
+                what,
+                retries + 1,
+                policy.total + 1,
+                wait,
             )
+            policy.sleep(wait)
+            waited += wait
+
+    def _refuse_insecure(self, url: str) -> None:
+        """Refuse to send the token in clear text to anything but this machine, unless allowed."""
+        origin = _origin(url)
+        if origin in self._secure_origins:
+            return
+        try:
+            parsed = parse_url(url)
         except LocationValueError as error:
             raise ApiValueError(f"The URL {url!r} cannot be requested: {error}") from None
-        except (HTTPError, OSError) as error:
-            raise _transport_error(error, method, url) from None
-        if debug:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            _logger.debug("%s %s -> %s (%.1f ms)", method, url, response.status, elapsed_ms)
-        return RESTResponse(response, method, url)
+        if not parsed.host:
+            raise ApiValueError(f"The URL {url!r} cannot be requested: it names no host")
+        if (parsed.scheme or "http").lower() != "http" or _is_loopback(parsed.host):
+            self._secure_origins.add(origin)
+        elif not self.configuration.allow_insecure_http:
+            raise ApiValueError(
+                f"Refusing to send the token in clear text to {origin}: use https://, "
+                "or set Configuration.allow_insecure_http = True if the network is trusted"
+            )
+
+    def _redirect_target(
+        self, method: str, url: str, response: urllib3.BaseHTTPResponse
+    ) -> str | None:
+        """Where to follow a redirect: only to the same origin, and only with the same method."""
+        location = response.get_redirect_location()
+        if not location:
+            return None
+        target = urljoin(url, location)
+        if _origin(target).lower() != _origin(url).lower():
+            _logger.warning(
+                "Not following the redirect of %s %s to %s: the token goes to no other host",
+                method,
+                url,
+                target,
+            )
+            return None
+        if response.status in (307, 308) or method == "GET":
+            return target
+        return None
+
+
+_MAX_REDIRECTS = 5
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def redacted(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers with every credential replaced, fit to be logged."""
+    return {
+        name: ("<redacted>" if name.lower() in _SECRET_HEADERS else value)
+        for name, value in headers.items()
+    }
+
+
+def _log_response(
+    method: str, url: str, response: urllib3.BaseHTTPResponse, started: float, attempts: int
+) -> None:
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    correlation_id = _correlation_id(response) if response.status >= 400 else None
+    _logger.debug(
+        "%s %s -> %s in %.1f ms, %d attempt%s%s",
+        method,
+        url,
+        response.status,
+        elapsed_ms,
+        attempts,
+        "" if attempts == 1 else "s",
+        f", correlation id {correlation_id}" if correlation_id else "",
+    )
+
+
+def _correlation_id(response: urllib3.BaseHTTPResponse) -> str | None:
+    """The correlation id of an error body that was already read, if it has one."""
+    raw = response._body if isinstance(response, urllib3.HTTPResponse) else None
+    if not raw:
+        return None
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return None
+    value = parsed.get("correlation_id") if isinstance(parsed, dict) else None
+    return None if value is None else str(value)
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of a URL, cheaply, as a key."""
+    start = url.find("//") + 2
+    end = url.find("/", start)
+    return url if end < 0 else url[:end]
+
+
+def _path(url: str) -> str:
+    start = url.find("/", url.find("//") + 2)
+    return "/" if start < 0 else url[start:].split("?", 1)[0]
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _cause(error: Exception) -> Exception:
+    return error.reason if isinstance(error, MaxRetryError) and error.reason else error
+
+
+def _failure_kind(error: Exception) -> str | None:
+    """Whether a failed attempt never sent the request (CONNECT) or may have (READ)."""
+    cause = _cause(error)
+    if isinstance(cause, (SSLError, ssl.SSLError)):
+        return None  # a TLS setup that fails now will fail again
+    if isinstance(cause, (ProxyError, ConnectTimeoutError)):  # NewConnectionError is one too
+        return CONNECT
+    if isinstance(cause, (ReadTimeoutError, ProtocolError, OSError)):
+        return READ
+    return None
 
 
 def _encode_body(body: Any) -> bytes | None:

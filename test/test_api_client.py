@@ -26,6 +26,7 @@ from hostinger_api import (
     NotFoundException,
     ResponseDecodeError,
     ServiceException,
+    TooManyRequestsException,
     UnauthorizedException,
     UnprocessableEntityException,
     VPSSnapshotsApi,
@@ -34,6 +35,15 @@ from hostinger_api import (
 from hostinger_api._version import __version__
 
 SNAPSHOT_PATH = "/api/vps/v1/virtual-machines/{virtualMachineId}/snapshot"
+
+
+@pytest.fixture
+def once(fake):
+    """Snapshots through a client that never retries, so each status is seen as it came."""
+    configuration = fake.configuration()
+    configuration.retries = 0
+    with ApiClient(configuration) as api_client:
+        yield VPSSnapshotsApi(api_client)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +55,7 @@ SNAPSHOT_PATH = "/api/vps/v1/virtual-machines/{virtualMachineId}/snapshot"
         (404, NotFoundException, CommonSchemaErrorResponseSchema),
         (409, ConflictException, CommonSchemaErrorResponseSchema),
         (422, UnprocessableEntityException, CommonSchemaUnprocessableContentResponseSchema),
-        (429, ApiException, CommonSchemaErrorResponseSchema),
+        (429, TooManyRequestsException, CommonSchemaErrorResponseSchema),
         (500, ServiceException, CommonSchemaErrorResponseSchema),
         (502, ServiceException, CommonSchemaErrorResponseSchema),
         (503, ServiceException, CommonSchemaErrorResponseSchema),
@@ -53,7 +63,7 @@ SNAPSHOT_PATH = "/api/vps/v1/virtual-machines/{virtualMachineId}/snapshot"
     ],
 )
 def test_each_status_raises_its_exception_with_everything_kept(
-    fake, snapshots, status, exception, model
+    fake, once, status, exception, model
 ):
     body = {"message": f"Failure {status}", "correlation_id": f"corr-{status}"}
     if status == 422:
@@ -61,7 +71,7 @@ def test_each_status_raises_its_exception_with_everything_kept(
     fake.respond_with(status, body, headers={"X-Trace": "t-1"})
 
     with pytest.raises(exception) as caught:
-        snapshots.get_snapshot_v1(VM)
+        once.get_snapshot_v1(VM)
 
     error = caught.value
     assert type(error) is exception
@@ -103,11 +113,11 @@ def test_a_refusal_with_reasons_per_field(snapshots):
     assert caught.value.data.errors == {"snapshot": ["The virtual machine has no snapshot."]}
 
 
-def test_an_html_error_page_keeps_the_page_and_has_no_data(fake, snapshots):
+def test_an_html_error_page_keeps_the_page_and_has_no_data(fake, once):
     page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
     fake.respond_with(502, page, headers={"Content-Type": "text/html"})
     with pytest.raises(ServiceException) as caught:
-        snapshots.get_snapshot_v1(VM)
+        once.get_snapshot_v1(VM)
     assert caught.value.data is None
     assert caught.value.body == page.decode()
     assert "502 Bad Gateway" in str(caught.value)

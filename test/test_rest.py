@@ -20,7 +20,8 @@ from hostinger_api import (
     ApiValueError,
     Configuration,
 )
-from hostinger_api.rest import DEFAULT_RETRIES, RESTClientObject, build_timeout, is_socks_proxy_url
+from hostinger_api.rest import RESTClientObject, build_timeout, is_socks_proxy_url
+from hostinger_api.retry import RetryPolicy
 
 SNAPSHOT_PATH = f"/api/vps/v1/virtual-machines/{VM}/snapshot"
 
@@ -110,10 +111,12 @@ def test_transport_settings_reach_the_pool_manager():
     configuration.tls_server_name = "example.test"
     configuration.socket_options = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
     configuration.retries = 5
-    pool_manager = RESTClientObject(configuration).pool_manager
+    rest = RESTClientObject(configuration)
+    pool_manager = rest.pool_manager
     assert pool_manager.connection_pool_kw["assert_hostname"] is False
     assert pool_manager.connection_pool_kw["server_hostname"] == "example.test"
-    assert urllib3.Retry.from_int(pool_manager.connection_pool_kw["retries"]).total == 5
+    assert pool_manager.connection_pool_kw["retries"].total is False  # urllib3 never retries
+    assert rest.retry_policy == RetryPolicy(total=5)
     assert pool_manager.connection_pool_kw["socket_options"] == configuration.socket_options
 
 
@@ -124,11 +127,6 @@ def test_a_proxy_makes_a_proxy_manager():
     pool_manager = RESTClientObject(configuration).pool_manager
     assert isinstance(pool_manager, urllib3.ProxyManager)
     assert pool_manager.proxy_headers == {"Proxy-Authorization": "Basic eA=="}
-
-
-def test_by_default_only_failed_connections_are_retried():
-    assert DEFAULT_RETRIES.connect == 2
-    assert (DEFAULT_RETRIES.read, DEFAULT_RETRIES.status, DEFAULT_RETRIES.redirect) == (0, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -172,8 +170,9 @@ def test_debug_logs_requests_without_the_token(fake, caplog):
 def test_a_proxy_that_refuses_is_a_connection_error():
     with socket.create_server(("127.0.0.1", 0)) as placeholder:
         port = placeholder.getsockname()[1]
-    configuration = Configuration(access_token=TOKEN)
+    configuration = Configuration(access_token=TOKEN, retries=0)
     configuration.proxy = f"http://127.0.0.1:{port}"
+    configuration.allow_insecure_http = True
     with pytest.raises(
         ApiConnectionError, match=r"The proxy failed for GET http://example\.test/x:"
     ):

@@ -62,8 +62,10 @@ class ApiBase:
         path_params: Mapping[str, int],
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
+        *,
+        preload: bool = False,
     ) -> RESTResponse:
-        """Send the operation; the response's body is not read yet."""
+        """Send the operation; with ``preload``, the body is read as part of each attempt."""
         _check_host_index(options.host_index)
         headers: dict[str, Any] = {"Accept": _ACCEPT_JSON}
         if options.content_type is not None:
@@ -87,6 +89,7 @@ class ApiBase:
             body=body,
             post_params=post_params,
             _request_timeout=options.request_timeout,
+            _preload_content=preload,
         )
 
     def _call(
@@ -97,7 +100,7 @@ class ApiBase:
         options: RequestOptions,
     ) -> ApiResponse[T]:
         """Send the operation, read the whole response and deserialize it (or raise)."""
-        response = self._send(operation, path_params, query_params, options)
+        response = self._send(operation, path_params, query_params, options, preload=True)
         response.read()
         return self.api_client.response_deserialize(response, operation.response_types_map)
 

@@ -25,6 +25,7 @@ _logger = logging.getLogger("hostinger_api.testing")
 _REDACTED = "<redacted>"
 _IDLE_CONNECTION_SECONDS = 30
 _STOP_CHECK_SECONDS = 0.005  # how soon stop() is noticed: tests start and stop a fake each
+_NO_BODY_STATUSES = frozenset({204, 304})
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,25 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         response = fake.handle(self.command, url.path, query, authorization)
+        if response.delay and fake._stopping.wait(response.delay):
+            return  # stopping: the client gets no answer, as from a server going away
         answer = response.body
         payload = answer if isinstance(answer, bytes) else json.dumps(answer).encode("utf-8")
+        if response.status in _NO_BODY_STATUSES:
+            payload = b""  # a body here would be read as the start of the next response
+        if response.drop == "before":
+            self.close_connection = True
+            return
         headers = {"Content-Type": "application/json", **response.headers}
         headers["Content-Length"] = str(len(payload))
         self.send_response(response.status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
+        if response.drop == "during":
+            self.wfile.write(payload[: len(payload) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(payload)
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _answer  # noqa: N815 (the base's names)
@@ -133,6 +145,7 @@ class FakeHostingerApi(FakeHostinger):
         self._requests: list[RecordedRequest] = []
         self._connections: set[socket.socket] = set()
         self._log_lock = threading.Lock()
+        self._stopping = threading.Event()  # cuts short the delays of injected faults
 
     def __enter__(self) -> FakeHostingerApi:
         return self if self._server is not None else self.start()
@@ -149,6 +162,7 @@ class FakeHostingerApi(FakeHostinger):
         """Start serving in a background thread; returns once the port is listening."""
         if self._server is not None:
             raise RuntimeError("The fake Hostinger API is already running")
+        self._stopping.clear()
         self._server = _Server(("127.0.0.1", self._requested_port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -164,6 +178,7 @@ class FakeHostingerApi(FakeHostinger):
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
+        self._stopping.set()
         server.shutdown()
         with self._log_lock:
             connections = list(self._connections)

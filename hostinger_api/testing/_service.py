@@ -1,7 +1,8 @@
 """The fake's in-memory Hostinger: virtual machines, their one snapshot, and actions over time.
 
 Pure logic, no sockets: ``FakeHostinger.handle`` takes a request's method, path, query and
-Authorization header, and returns the status and JSON body Hostinger would send. Actions move
+Authorization header, and returns the status and JSON body Hostinger would send, or what an
+injected fault (``testing.faults``) makes of it. Actions move
 through ``created``, ``sent`` and ``started`` to ``success`` (or ``error``) as time passes;
 their effect (a snapshot appears, is overwritten or goes) happens when they succeed.
 """
@@ -14,14 +15,18 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from hostinger_api.models.vpsv1_action_action_resource import ActionState
+
+if TYPE_CHECKING:
+    from hostinger_api.testing.faults import Fault
 
 DEFAULT_TOKEN = "test-token"
 SNAPSHOT_LIFETIME = timedelta(days=20)
 _RUNNING_STATES = (ActionState.CREATED, ActionState.SENT, ActionState.STARTED)
 _VM = r"/api/vps/v1/virtual-machines/(?P<vm>\d+)"
+_VM_PREFIX = re.compile(_VM)
 _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (
         re.compile(_VM + r"/snapshot"),
@@ -37,11 +42,38 @@ Json = dict[str, Any]
 
 @dataclass
 class FakeResponse:
-    """What the fake answers: a status, a body (JSON, or raw bytes sent as they are) and headers."""
+    """What the fake answers: a status, a body (JSON, or raw bytes sent as they are) and headers.
+
+    ``delay`` and ``drop`` come from an injected fault: wait that many seconds first, and hang
+    up ``"before"`` answering or ``"during"`` the body.
+    """
 
     status: int
     body: Union[Json, bytes]
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: Optional[str] = None
+
+
+@dataclass
+class _Injection:
+    """A fault waiting for the requests it applies to."""
+
+    fault: Fault
+    remaining: int
+    vm: Optional[int]
+    method: Optional[str]
+    every: int
+    seen: int = 0
+
+    def takes(self, method: str, vm: Optional[int]) -> bool:
+        """Whether this request gets the fault (counting the requests it applies to)."""
+        if (self.method is not None and method != self.method) or (
+            self.vm is not None and vm != self.vm
+        ):
+            return False
+        self.seen += 1
+        return self.seen % self.every == 0
 
 
 def timestamp(moment: datetime) -> str:
@@ -101,14 +133,19 @@ class _Action:
         }
 
 
-def _error(
-    status: int, message: str, errors: Optional[dict[str, list[str]]] = None
-) -> FakeResponse:
+def error_body(message: str, errors: Optional[dict[str, list[str]]] = None) -> Json:
+    """An error body as Hostinger sends it: ``message``, maybe ``errors``, ``correlation_id``."""
     body: Json = {"message": message}
     if errors is not None:
         body["errors"] = errors
     body["correlation_id"] = str(uuid.uuid4())
-    return FakeResponse(status, body)
+    return body
+
+
+def _error(
+    status: int, message: str, errors: Optional[dict[str, list[str]]] = None
+) -> FakeResponse:
+    return FakeResponse(status, error_body(message, errors))
 
 
 class FakeHostinger:
@@ -145,7 +182,7 @@ class FakeHostinger:
         self._running: list[_Action] = []  # started, not finished yet: at most one per VM
         self._next_action_id = 1
         self._next_snapshot_id = 1
-        self._scripted: list[FakeResponse] = []
+        self._injections: list[_Injection] = []
         for vm_id in vms:
             self.add_vm(vm_id)
 
@@ -181,6 +218,40 @@ class FakeHostinger:
             now = time.monotonic()
             return [a.to_json(now) for a in self._actions.values() if a.vm.id == vm_id]
 
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        times: int = 1,
+        vm: Optional[int] = None,
+        method: Optional[str] = None,
+        every: int = 1,
+    ) -> None:
+        """Give the next ``times`` matching requests this fault (see ``testing.faults``).
+
+        :param vm: only requests for this virtual machine match; by default all requests do.
+        :param method: only requests with this method match (``"POST"``, say).
+        :param every: only one matching request in ``every`` gets the fault, the others are
+            answered normally: ``every=10`` spreads the faults thinly over a busy test.
+        Faults injected earlier are used first.
+        """
+        if times < 1 or every < 1:
+            raise ValueError("times and every must be 1 or more")
+        with self._lock:
+            self._injections.append(
+                _Injection(fault, times, vm, None if method is None else method.upper(), every)
+            )
+
+    def pending_faults(self) -> int:
+        """How many injected faults have not been used yet."""
+        with self._lock:
+            return sum(injection.remaining for injection in self._injections)
+
+    def clear_faults(self) -> None:
+        """Forget the injected faults that have not been used yet."""
+        with self._lock:
+            self._injections.clear()
+
     def respond_with(
         self,
         status: int,
@@ -192,28 +263,41 @@ class FakeHostinger:
         """Answer the next ``times`` requests with this, whatever they ask, and change nothing.
 
         ``body`` is JSON, or bytes sent as they are (an HTML page, broken JSON); by default an
-        error body with ``message`` and ``correlation_id``.
+        error body with ``message`` and ``correlation_id``. Short for ``inject(faults.error())``.
         """
-        if times < 1:
-            raise ValueError("times must be 1 or more")
-        with self._lock:
-            for _ in range(times):
-                if body is None:
-                    response = _error(status, f"Scripted response {status}")
-                else:
-                    response = FakeResponse(status, body)
-                response.headers.update(headers or {})
-                self._scripted.append(response)
+        from hostinger_api.testing.faults import error
+
+        self.inject(error(status, body, headers), times=times)
 
     # -- the API -----------------------------------------------------------------------------
 
     def handle(
         self, method: str, path: str, query: dict[str, list[str]], authorization: Optional[str]
     ) -> FakeResponse:
-        """Answer one request as Hostinger would (or as scripted by ``respond_with``)."""
+        """Answer one request as Hostinger would, or as an injected fault makes it."""
+        fault = self._take_fault(method, path)
+        if fault is None:
+            return self._answer(method, path, query, authorization)
+        answer = self._answer(method, path, query, authorization) if fault.performed else None
+        return fault.apply(answer)
+
+    def _take_fault(self, method: str, path: str) -> Optional[Fault]:
         with self._lock:
-            if self._scripted:
-                return self._scripted.pop(0)
+            if not self._injections:
+                return None
+            match = _VM_PREFIX.match(path)
+            vm = int(match["vm"]) if match else None
+            for injection in self._injections:
+                if injection.takes(method, vm):
+                    injection.remaining -= 1
+                    if injection.remaining == 0:
+                        self._injections.remove(injection)
+                    return injection.fault
+            return None
+
+    def _answer(
+        self, method: str, path: str, query: dict[str, list[str]], authorization: Optional[str]
+    ) -> FakeResponse:
         if authorization != f"Bearer {self.token}":
             return _error(401, "Unauthenticated")
         for pattern, operations in _ROUTES:

@@ -1,0 +1,152 @@
+"""The retry policy: which failed attempts are tried again, and how long to wait before each.
+
+What is retried, and why:
+
+- a connection that could not be made, for any method: nothing was sent;
+- 429, for any method: the server refused the request without performing it;
+- 502, 503 and 504, a read timeout, and a connection dropped mid-response, for GET and DELETE
+  only: the request may have been performed, and a POST that may have been performed is never
+  sent twice.
+
+Waits grow exponentially with jitter, up to ``backoff_max`` each and ``max_wait`` in all for one
+call. ``Retry-After`` (seconds or an HTTP date), on a 429 or 503, replaces the backoff; when it
+asks for longer than is left of ``max_wait``, the call fails at once instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Optional
+
+import urllib3
+
+from hostinger_api._checks import is_number
+from hostinger_api.exceptions import ApiValueError
+
+RETRIED_STATUSES = frozenset({429, 502, 503, 504})
+"""Statuses that may be retried; all but 429 only for the methods in ``REPEATABLE_METHODS``."""
+REPEATABLE_METHODS = frozenset({"GET", "DELETE"})
+"""Methods that may be sent again after the server may have performed them."""
+CONNECT = "connect"
+"""An attempt failed before the request was sent: it could not connect."""
+READ = "read"
+"""An attempt failed after the request was sent: a read timeout, or a dropped connection."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently one call is retried.
+
+    :param total: retries after the first attempt; 0 turns retrying off.
+    :param backoff_factor: seconds before the first retry; each later one waits twice as long.
+    :param backoff_max: the longest single backoff wait, in seconds.
+    :param max_wait: the most seconds one call spends waiting between attempts, in all.
+    :param jitter: the fraction of each backoff wait that is random (0: none, 1: all), so that
+        many clients refused together do not come back together.
+    """
+
+    total: int = 4
+    backoff_factor: float = 0.5
+    backoff_max: float = 8.0
+    max_wait: float = 30.0
+    jitter: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.total, int) or isinstance(self.total, bool) or self.total < 0:
+            raise ApiValueError(f"total must be a number of retries, 0 or more: {self.total!r}")
+        for name in ("backoff_factor", "backoff_max", "max_wait"):
+            value = getattr(self, name)
+            if not is_number(value) or not 0 <= value < math.inf:
+                raise ApiValueError(f"{name} must be finite seconds, 0 or more: {value!r}")
+        if not is_number(self.jitter) or not 0 <= self.jitter <= 1:
+            raise ApiValueError(f"jitter must be between 0 and 1: {self.jitter!r}")
+
+    @classmethod
+    def from_setting(cls, setting: Any) -> RetryPolicy:
+        """The policy ``Configuration.retries`` stands for.
+
+        None is the default policy; an int is how many retries (0 or False: none); a
+        ``RetryPolicy`` is taken as it is; a ``urllib3.Retry`` (what the generated package
+        takes) lends its total and backoff, while what is retried stays as described above.
+        """
+        if setting is None or setting is True:
+            return cls()
+        if setting is False:
+            return cls(total=0)
+        if isinstance(setting, RetryPolicy):
+            return setting
+        if isinstance(setting, int):
+            return cls(total=setting)
+        if isinstance(setting, urllib3.Retry):
+            total = setting.total if isinstance(setting.total, int) else cls.total
+            return cls(
+                total=0 if setting.total is False else max(total, 0),
+                backoff_factor=setting.backoff_factor,
+                backoff_max=setting.backoff_max,
+            )
+        raise ApiValueError(
+            "Configuration.retries must be None, a number of retries, a RetryPolicy "
+            f"or a urllib3.Retry, not {setting!r}"
+        )
+
+    def allows(self, method: str, *, status: int | None = None, failure: str | None = None) -> bool:
+        """Whether an attempt that ended with this status, or this failure, may be retried."""
+        if failure == CONNECT or status == 429:
+            return True
+        if failure == READ or status in RETRIED_STATUSES:
+            return method in REPEATABLE_METHODS
+        return False
+
+    def backoff(self, retry: int) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first), jitter included."""
+        wait = min(self.backoff_factor * 2.0 ** (retry - 1), self.backoff_max)
+        return wait * (1 - self.jitter * random.random())  # noqa: S311 (spreading, not secrecy)
+
+    def next_wait(
+        self, retries_done: int, waited: float, retry_after: float | None
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None to give up now.
+
+        ``retries_done`` and ``waited`` are what this call has used so far; ``retry_after`` is
+        what the server asked for, when it did.
+        """
+        if retries_done >= self.total:
+            return None
+        left = self.max_wait - waited
+        if retry_after is not None:
+            return retry_after if retry_after <= left else None
+        if left <= 0:
+            return None
+        return min(self.backoff(retries_done + 1), left)
+
+    def sleep(self, seconds: float) -> None:
+        """Wait between attempts (a method, so that tests can count the waits instead)."""
+        time.sleep(seconds)
+
+
+NO_RETRIES = RetryPolicy(total=0)
+"""A policy that never retries."""
+
+
+def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (a number, or an HTTP date); None if unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        seconds = (moment - (now or datetime.now(timezone.utc))).total_seconds()
+        return max(seconds, 0.0)
+    return seconds if 0 <= seconds < math.inf else None

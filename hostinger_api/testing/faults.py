@@ -1,0 +1,180 @@
+"""Faults the fake API injects: what can go wrong between a client and Hostinger.
+
+    from hostinger_api.testing import faults
+
+    fake.inject(faults.rate_limited(retry_after=2), times=3)      # the next 3 requests get 429
+    fake.inject(faults.dropped_connection(), vm=1268054, method="POST")
+
+A fault either stands in for the service, or spoils its real answer:
+
+- not performed (``error``, ``rate_limited``, ``html_page``): the request was refused before
+  the service saw it, so nothing changed;
+- performed (all the others): the service handled the request, so its effect happened, and
+  then the answer was mangled, delayed or lost. This is the case where a client must not send a
+  POST again.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Union
+
+from hostinger_api.testing._service import FakeResponse, Json, error_body
+
+BEFORE = "before"
+"""``drop``: close the connection before sending anything back."""
+DURING = "during"
+"""``drop``: close the connection half-way through the body."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One way to answer a request wrongly. The functions below build the usual ones.
+
+    :param status: the status to answer with (by default the service's, or 200).
+    :param body: the body to answer with: JSON, or bytes sent as they are.
+    :param headers: headers added to the answer.
+    :param performed: whether the service handles the request first (its effect happens).
+    :param delay: seconds to wait before answering.
+    :param drop: ``"before"`` or ``"during"``: hang up instead of answering in full.
+    :param truncate: send only the first half of the body, with a matching Content-Length.
+    :param rewrite: change the service's JSON answer (a copy of it) before it is sent.
+    """
+
+    status: Optional[int] = None
+    body: Union[Json, bytes, None] = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    performed: bool = False
+    delay: float = 0.0
+    drop: Optional[str] = None
+    truncate: bool = False
+    rewrite: Optional[Callable[[Json], Json]] = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and not 200 <= self.status <= 599:
+            raise ValueError(f"status must be a final status, 200 to 599, not {self.status!r}")
+        if self.drop not in (None, BEFORE, DURING):
+            raise ValueError(f"drop must be None, {BEFORE!r} or {DURING!r}, not {self.drop!r}")
+        if not self.delay >= 0:
+            raise ValueError(f"delay must be 0 seconds or more, not {self.delay!r}")
+
+    def apply(self, answer: Optional[FakeResponse]) -> FakeResponse:
+        """The response to send, made from the service's answer (None when not performed)."""
+        status = self.status or (answer.status if answer is not None else 200)
+        headers = dict(answer.headers) if answer is not None else {}
+        headers.update(self.headers)
+        body: Union[Json, bytes, None] = self.body
+        if body is None and answer is not None:
+            body = answer.body
+            if self.rewrite is not None and isinstance(body, dict):
+                body = self.rewrite(copy.deepcopy(body))
+        if body is None:
+            body = error_body(f"Injected fault {status}")
+        if self.truncate:
+            payload = body if isinstance(body, bytes) else json.dumps(body).encode("utf-8")
+            body = payload[: len(payload) // 2]
+        return FakeResponse(status, body, headers, delay=self.delay, drop=self.drop)
+
+
+def error(
+    status: int, body: Union[Json, bytes, None] = None, headers: Optional[Mapping[str, str]] = None
+) -> Fault:
+    """Refuse the request with ``status`` (an error body with ``message`` by default)."""
+    return Fault(status=status, body=body, headers=dict(headers or {}))
+
+
+def rate_limited(retry_after: Union[float, str, None] = 1) -> Fault:
+    """429, with ``Retry-After`` in seconds or as an HTTP date (None: no header)."""
+    headers = {} if retry_after is None else {"Retry-After": _header_value(retry_after)}
+    return Fault(status=429, body=error_body("Too Many Attempts."), headers=headers)
+
+
+def html_page(status: int = 502) -> Fault:
+    """An HTML error page, as a proxy or load balancer in front of the API would send."""
+    page = f"<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+    return Fault(
+        status=status,
+        body=page.encode("utf-8"),
+        headers={"Content-Type": "text/html; charset=utf-8"},
+    )
+
+
+def malformed_json(status: int = 200) -> Fault:
+    """A body that is not JSON at all, after the request took effect."""
+    return Fault(status=status, body=b'{"id": 1, "state": succ', performed=True)
+
+
+def empty_body(status: int = 200) -> Fault:
+    """An empty body, after the request took effect."""
+    return Fault(status=status, body=b"", performed=True)
+
+
+def truncated_json() -> Fault:
+    """The real answer cut in half, with a Content-Length that matches the half."""
+    return Fault(performed=True, truncate=True)
+
+
+def dropped_connection(when: str = BEFORE) -> Fault:
+    """Hang up before answering, or (``when="during"``) half-way through the body."""
+    return Fault(performed=True, drop=when)
+
+
+def slow(seconds: float) -> Fault:
+    """Answer after ``seconds``: longer than the client's read timeout, it times out."""
+    return Fault(performed=True, delay=seconds)
+
+
+def wrong_types() -> Fault:
+    """Every value of the real answer turned into a value of another type."""
+    return Fault(performed=True, rewrite=_retyped)
+
+
+def unknown_state(state: str = "paused") -> Fault:
+    """The real answer with every action's ``state`` set to one no document lists."""
+
+    def rewrite(body: Json) -> Json:
+        for item in _resources(body):
+            if "state" in item:
+                item["state"] = state
+        return body
+
+    return Fault(performed=True, rewrite=rewrite)
+
+
+def new_fields(fields: Optional[Mapping[str, Any]] = None) -> Fault:
+    """The real answer with fields no version of the API had yet, on every resource in it."""
+    added = dict(fields) if fields is not None else {"region": "eu-1", "tags": ["a"], "meta2": {}}
+
+    def rewrite(body: Json) -> Json:
+        for item in _resources(body):
+            item.update(copy.deepcopy(added))
+        return body
+
+    return Fault(performed=True, rewrite=rewrite)
+
+
+def _resources(body: Json) -> list[Json]:
+    """The resources of an answer: the body itself, or the items of a page's ``data``."""
+    data = body.get("data")
+    if isinstance(data, list):
+        return [item for item in data if isinstance(item, dict)]
+    return [body]
+
+
+def _retyped(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _retyped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_retyped(item) for item in value]
+    if isinstance(value, str):
+        return {"text": value}
+    return f"{value}?"
+
+
+def _header_value(retry_after: Union[float, str]) -> str:
+    if isinstance(retry_after, str):
+        return retry_after
+    return f"{retry_after:g}"
