@@ -11,17 +11,23 @@ import threading
 
 import pytest
 import urllib3
-from support import TOKEN, VM
+from support import TOKEN, VM, RecordingPolicy
 
 from hostinger_api import (
     ApiClient,
     ApiConnectionError,
+    ApiException,
     ApiTimeoutError,
     ApiValueError,
     Configuration,
+    NotFoundException,
+    ServiceException,
+    TooManyRequestsException,
+    VPSSnapshotsApi,
 )
-from hostinger_api.rest import RESTClientObject, build_timeout, is_socks_proxy_url
+from hostinger_api.rest import RESTClientObject, build_timeout, is_socks_proxy_url, redacted
 from hostinger_api.retry import RetryPolicy
+from hostinger_api.testing import FakeHostingerApi, faults
 
 SNAPSHOT_PATH = f"/api/vps/v1/virtual-machines/{VM}/snapshot"
 
@@ -222,3 +228,238 @@ def test_the_response_is_a_file_like_object(fake):
     response.read()
     response.close()
     assert response.closed
+
+
+# -- retries -----------------------------------------------------------------------------------
+
+
+def recording_client(fake, **policy) -> tuple[VPSSnapshotsApi, RecordingPolicy]:
+    """Snapshots through a client whose policy records its waits instead of sleeping them."""
+    retry = RecordingPolicy(jitter=0, **policy)
+    configuration = fake.configuration()
+    configuration.retries = retry
+    return VPSSnapshotsApi(ApiClient(configuration)), retry
+
+
+def test_a_connection_never_made_is_retried_for_any_method_then_reported():
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    retry = RecordingPolicy(total=3, jitter=0)
+    configuration = Configuration(host=f"http://127.0.0.1:{port}", access_token=TOKEN)
+    configuration.retries = retry
+    snapshots = VPSSnapshotsApi(ApiClient(configuration))
+    with pytest.raises(ApiConnectionError, match=r"Could not connect for POST .* \(4 attempts\)"):
+        snapshots.create_snapshot_v1(VM)
+    assert retry.slept == [0.5, 1.0, 2.0]
+
+
+def test_a_get_refused_with_503_is_retried_until_it_succeeds(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.error(503), times=2)
+    snapshots, retry = recording_client(fake)
+    assert snapshots.get_snapshot_v1(VM).id == 1
+    assert len(fake.requests) == 3
+    assert retry.slept == [0.5, 1.0]
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_a_post_that_got_a_gateway_error_is_never_sent_again(fake, status):
+    fake.inject(faults.error(status))
+    snapshots, retry = recording_client(fake)
+    with pytest.raises(ServiceException) as caught:
+        snapshots.create_snapshot_v1(VM)
+    assert caught.value.status == status
+    assert [r.method for r in fake.requests] == ["POST"]
+    assert retry.slept == []
+
+
+def test_a_429_is_retried_for_a_post_after_the_retry_after_it_asked_for(fake):
+    fake.inject(faults.rate_limited(retry_after=2))
+    snapshots, retry = recording_client(fake)
+    assert snapshots.create_snapshot_v1(VM).state == "created"
+    assert retry.slept == [2.0]
+    assert len(fake.requests) == 2
+
+
+def test_a_retry_after_longer_than_the_policy_allows_fails_at_once(fake):
+    fake.inject(faults.rate_limited(retry_after=3600))
+    snapshots, retry = recording_client(fake, max_wait=30)
+    with pytest.raises(TooManyRequestsException) as caught:
+        snapshots.get_snapshot_v1(VM)
+    assert caught.value.retry_after == 3600
+    assert caught.value.status == 429
+    assert "Retry after: 3600 seconds" in str(caught.value)
+    assert retry.slept == []
+    assert len(fake.requests) == 1
+
+
+def test_429s_past_the_last_retry_are_a_too_many_requests_exception(fake):
+    fake.inject(faults.rate_limited(retry_after=None), times=5)
+    snapshots, retry = recording_client(fake, total=2)
+    with pytest.raises(TooManyRequestsException) as caught:
+        snapshots.delete_snapshot_v1(VM)
+    assert caught.value.retry_after is None
+    assert retry.slept == [0.5, 1.0]
+    assert len(fake.requests) == 3
+
+
+def test_a_read_timeout_is_retried_for_a_get_only(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.slow(5), method="GET")
+    fake.inject(faults.slow(5), method="POST")
+    snapshots, retry = recording_client(fake)
+    assert snapshots.get_snapshot_v1(VM, _request_timeout=(5, 0.2)) is not None
+    assert len(retry.slept) == 1
+    with pytest.raises(ApiTimeoutError, match="Timed out for POST"):
+        snapshots.create_snapshot_v1(VM, _request_timeout=(5, 0.2))
+    assert [r.method for r in fake.requests] == ["GET", "GET", "POST"]
+
+
+def test_a_body_cut_short_is_retried_for_a_get(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.dropped_connection("during"))
+    snapshots, retry = recording_client(fake)
+    assert snapshots.get_snapshot_v1(VM).id == 1
+    assert len(fake.requests) == 2
+
+
+def test_the_unread_form_leaves_a_body_cut_short_to_its_reader(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.dropped_connection("during"))
+    snapshots, _ = recording_client(fake)
+    response = snapshots.get_snapshot_v1_without_preload_content(VM)
+    assert response.status == 200
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        response.read()
+    assert len(fake.requests) == 1
+
+
+def test_each_retry_is_logged_at_info(fake, caplog):
+    caplog.set_level(logging.INFO, logger="hostinger_api")
+    fake.inject(faults.error(503))
+    snapshots, _ = recording_client(fake)
+    with pytest.raises(NotFoundException):
+        snapshots.get_snapshot_v1(VM)
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("Retrying")]
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == (
+        f"Retrying GET {SNAPSHOT_PATH} after status 503 (attempt 2 of 5) in 0.50 s"
+    )
+
+
+def test_a_timeout_retry_says_so_in_the_log(fake, caplog):
+    caplog.set_level(logging.INFO, logger="hostinger_api")
+    fake.set_snapshot(VM)
+    fake.inject(faults.slow(5))
+    snapshots, _ = recording_client(fake)
+    snapshots.get_snapshot_v1(VM, _request_timeout=(5, 0.2))
+    assert f"Retrying GET {SNAPSHOT_PATH} after a timeout (attempt 2 of 5)" in caplog.text
+
+
+def test_no_retries_means_one_attempt(fake):
+    fake.inject(faults.error(503))
+    configuration = fake.configuration()
+    configuration.retries = 0
+    with pytest.raises(ServiceException):
+        VPSSnapshotsApi(ApiClient(configuration)).get_snapshot_v1(VM)
+    assert len(fake.requests) == 1
+
+
+# -- the token stays off the network's open parts ----------------------------------------------
+
+
+def test_plain_http_to_another_host_is_refused_before_anything_is_sent(fake):
+    url = f"http://0.0.0.0:{fake.port}"  # reaches the fake, but is not a loopback address
+    configuration = Configuration(host=url, access_token=TOKEN)
+    snapshots = VPSSnapshotsApi(ApiClient(configuration))
+    with pytest.raises(
+        ApiValueError, match=r"Refusing to send the token in clear text to http://0"
+    ):
+        snapshots.get_snapshot_v1(VM)
+    assert fake.requests == []
+
+
+def test_plain_http_to_another_host_is_sent_when_allowed(fake):
+    configuration = Configuration(host=f"http://0.0.0.0:{fake.port}", access_token=TOKEN)
+    configuration.allow_insecure_http = True
+    with pytest.raises(NotFoundException):
+        VPSSnapshotsApi(ApiClient(configuration)).get_snapshot_v1(VM)
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.3.4.5", "[::1]", "api.localhost"])
+def test_loopback_hosts_may_use_plain_http(host):
+    rest = RESTClientObject(Configuration(retries=0))
+    with pytest.raises(ApiConnectionError):  # nothing listens there; the point is: not refused
+        rest.request("GET", f"http://{host}:9/x", _request_timeout=2)
+
+
+def test_https_is_never_refused(fake):
+    rest = RESTClientObject(Configuration(retries=0))
+    with pytest.raises(ApiConnectionError, match="TLS failed"):
+        rest.request("GET", f"https://0.0.0.0:{fake.port}/x", _request_timeout=5)
+
+
+def test_a_same_origin_redirect_is_followed_with_the_same_method(fake):
+    fake.respond_with(307, headers={"Location": SNAPSHOT_PATH})
+    assert VPSSnapshotsApi(ApiClient(fake.configuration())).create_snapshot_v1(VM).id == 1
+    assert [(r.method, r.header("Authorization")) for r in fake.requests] == [
+        ("POST", "<redacted>"),
+        ("POST", "<redacted>"),
+    ]
+
+
+def test_a_get_follows_a_302_but_a_post_does_not(fake):
+    fake.set_snapshot(VM)
+    fake.respond_with(302, headers={"Location": fake.url + SNAPSHOT_PATH})
+    snapshots = VPSSnapshotsApi(ApiClient(fake.configuration()))
+    assert snapshots.get_snapshot_v1(VM).id == 1
+    fake.respond_with(302, headers={"Location": fake.url + SNAPSHOT_PATH})
+    with pytest.raises(ApiException) as caught:
+        snapshots.create_snapshot_v1(VM)
+    assert caught.value.status == 302
+    assert "a redirect to" in caught.value.reason
+    assert "not followed" in caught.value.reason
+
+
+def test_a_redirect_to_another_host_is_not_followed_and_gets_no_token(fake, caplog):
+    with FakeHostingerApi(vms=[VM], token=TOKEN) as elsewhere:
+        fake.respond_with(307, headers={"Location": elsewhere.url + SNAPSHOT_PATH})
+        with pytest.raises(ApiException) as caught:
+            VPSSnapshotsApi(ApiClient(fake.configuration())).get_snapshot_v1(VM)
+        assert elsewhere.requests == []
+    assert caught.value.status == 307
+    assert "the token goes to no other host" in caplog.text
+
+
+def test_redirects_stop_after_five(fake):
+    fake.respond_with(307, headers={"Location": SNAPSHOT_PATH}, times=10)
+    with pytest.raises(ApiException) as caught:
+        VPSSnapshotsApi(ApiClient(fake.configuration())).get_snapshot_v1(VM)
+    assert caught.value.status == 307
+    assert len(fake.requests) == 6
+
+
+# -- debug logging -----------------------------------------------------------------------------
+
+
+def test_debug_logs_the_request_and_the_response_without_the_token(fake, caplog):
+    caplog.set_level(logging.DEBUG, logger="hostinger_api")
+    fake.inject(faults.error(503))
+    snapshots, _ = recording_client(fake)
+    with pytest.raises(NotFoundException) as caught:
+        snapshots.get_snapshot_v1(VM)
+    url = fake.url + SNAPSHOT_PATH
+    request_line, response_line = [
+        r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG
+    ]
+    assert request_line.startswith(f"GET {url} headers=")
+    assert "'Authorization': '<redacted>'" in request_line
+    assert response_line.startswith(f"GET {url} -> 404 in ")
+    assert response_line.endswith(f" ms, 2 attempts, correlation id {caught.value.correlation_id}")
+    assert TOKEN not in caplog.text
+
+
+def test_redacted_hides_every_credential():
+    headers = {"Authorization": "Bearer x", "proxy-authorization": "Basic y", "Cookie": "z"}
+    assert set(redacted({**headers, "Accept": "a"}).values()) == {"<redacted>", "a"}

@@ -12,7 +12,7 @@ import pytest
 import urllib3
 from support import TOKEN, VM
 
-from hostinger_api.testing import FakeHostinger, FakeHostingerApi
+from hostinger_api.testing import FakeHostinger, FakeHostingerApi, faults
 
 BASE = f"/api/vps/v1/virtual-machines/{VM}"
 
@@ -270,3 +270,41 @@ def test_on_its_own_a_busy_port_is_a_clear_error(fake):
 def test_a_started_fake_can_be_entered(fake):
     with fake as entered:
         assert entered is fake
+
+
+def test_faults_can_be_aimed_at_one_vm_and_one_method(fake):
+    fake.add_vm(2)
+    fake.inject(faults.error(503), vm=2, method="post")
+    assert call(fake, "POST", BASE + "/snapshot")[0] == 200
+    assert call(fake, "GET", "/api/vps/v1/virtual-machines/2/snapshot")[0] == 404
+    assert fake.pending_faults() == 1
+    assert call(fake, "POST", "/api/vps/v1/virtual-machines/2/snapshot")[0] == 503
+    assert fake.pending_faults() == 0
+
+
+def test_every_spreads_faults_over_the_matching_requests(fake):
+    fake.inject(faults.error(503), times=2, every=3)
+    statuses = [call(fake, "GET", BASE + "/snapshot")[0] for _ in range(8)]
+    assert statuses == [404, 404, 503, 404, 404, 503, 404, 404]
+
+
+def test_faults_are_used_in_the_order_injected_and_can_be_cleared(fake):
+    fake.inject(faults.error(502))
+    fake.inject(faults.error(503), times=3)
+    assert call(fake, "GET", BASE + "/snapshot")[0] == 502
+    assert call(fake, "GET", BASE + "/snapshot")[0] == 503
+    fake.clear_faults()
+    assert fake.pending_faults() == 0
+    assert call(fake, "GET", BASE + "/snapshot")[0] == 404
+
+
+def test_a_fault_for_no_request_is_refused(fake):
+    with pytest.raises(ValueError, match="every"):
+        fake.inject(faults.error(500), every=0)
+
+
+def test_requests_outside_the_vm_routes_only_match_faults_for_all_vms(fake):
+    fake.inject(faults.error(500), vm=VM)
+    assert call(fake, "GET", "/elsewhere")[0] == 404
+    fake.inject(faults.error(500))
+    assert call(fake, "GET", "/elsewhere")[0] == 500
