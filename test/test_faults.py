@@ -9,7 +9,7 @@ import pytest
 import urllib3
 from support import TOKEN, VM
 
-from hostinger_api.testing import Fault, FakeHostingerApi, faults
+from hostinger_api.testing import FakeHostingerApi, Fault, faults
 
 BASE = f"/api/vps/v1/virtual-machines/{VM}"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -63,7 +63,7 @@ def test_truncated_json_is_the_first_half_of_the_real_answer(fake):
     fake.inject(faults.truncated_json())
     response = send(fake, "POST")
     assert int(response.headers["Content-Length"]) == len(response.data)
-    with pytest.raises(ValueError):
+    with pytest.raises(json.JSONDecodeError):
         json.loads(response.data)
     whole = json.dumps(fake.actions(VM)[0]).encode()
     assert whole.startswith(response.data[:10])
@@ -78,7 +78,7 @@ def test_a_connection_dropped_before_the_answer(fake):
 
 def test_a_connection_dropped_during_the_body(fake):
     fake.inject(faults.dropped_connection("during"))
-    with pytest.raises(urllib3.exceptions.ProtocolError, match="IncompleteRead|broken"):
+    with pytest.raises(urllib3.exceptions.ProtocolError, match=r"IncompleteRead|broken"):
         send(fake, "POST")
     assert len(fake.actions(VM)) == 1
 
@@ -164,5 +164,5 @@ def test_no_body_is_sent_with_a_204(fake):
     [{"status": 101}, {"status": 600}, {"drop": "after"}, {"delay": -1}],
 )
 def test_an_impossible_fault_is_refused(arguments):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"status|drop|delay"):
         Fault(**arguments)

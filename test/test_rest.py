@@ -318,7 +318,7 @@ def test_a_read_timeout_is_retried_for_a_get_only(fake):
 def test_a_body_cut_short_is_retried_for_a_get(fake):
     fake.set_snapshot(VM)
     fake.inject(faults.dropped_connection("during"))
-    snapshots, retry = recording_client(fake)
+    snapshots, _ = recording_client(fake)
     assert snapshots.get_snapshot_v1(VM).id == 1
     assert len(fake.requests) == 2
 

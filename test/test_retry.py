@@ -43,14 +43,14 @@ def test_the_default_policy_is_stated():
 
 @pytest.mark.parametrize("setting", ["3", 2.5, -1, object()])
 def test_a_retries_setting_that_means_nothing_is_refused(setting):
-    with pytest.raises(ApiValueError, match="retries|total"):
+    with pytest.raises(ApiValueError, match=r"retries|total"):
         RetryPolicy.from_setting(setting)
 
 
 def test_a_bad_setting_is_refused_when_the_client_is_made():
     from hostinger_api import ApiClient
 
-    with pytest.raises(ApiValueError, match="Configuration.retries must be"):
+    with pytest.raises(ApiValueError, match=r"Configuration\.retries must be"):
         ApiClient(Configuration(retries="often"))
 
 
