@@ -316,14 +316,27 @@ class ApiClient:
     def deserialize(
         self, response_text: str, response_type: ResponseType, content_type: str | None
     ) -> Any:
-        """Decode a body and build ``response_type`` from it (a class or its name)."""
-        if _is_json(content_type):
-            data = json.loads(response_text) if response_text else ""
-        elif content_type is not None and content_type.lower().startswith("text/plain"):
-            data = response_text
-        else:
+        """Decode a body and build ``response_type`` from it (a class or its name).
+
+        A body that does not fit raises ``ApiValueError``, never a json or pydantic error.
+        """
+        if content_type is not None and content_type.lower().startswith("text/plain"):
+            data: Any = response_text
+        elif not _is_json(content_type):
             raise ApiValueError(f"Cannot deserialize a body of content type {content_type}")
-        return self._deserialize(data, response_type)
+        else:
+            try:
+                data = json.loads(response_text) if response_text else ""
+            except ValueError as error:
+                raise ApiValueError(f"The body is not JSON: {error}") from None
+        try:
+            return self._deserialize(data, response_type)
+        except ApiValueError:
+            raise
+        except ValidationError as error:
+            raise ApiValueError(f"The body is not a {response_type}: {_describe(error)}") from None
+        except (TypeError, ValueError, AttributeError, OverflowError) as error:
+            raise ApiValueError(f"The body is not a {response_type}: {error}") from None
 
     def _deserialize(self, data: Any, klass: ResponseType) -> Any:
         if data is None or klass is None:

@@ -24,6 +24,7 @@ from urllib.parse import urlencode, urljoin
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    DecodeError,
     HTTPError,
     LocationValueError,
     MaxRetryError,
@@ -43,6 +44,7 @@ from hostinger_api.exceptions import (
     ApiException,
     ApiTimeoutError,
     ApiValueError,
+    ResponseDecodeError,
 )
 from hostinger_api.retry import CONNECT, READ, RETRIED_STATUSES, RetryPolicy, parse_retry_after
 
@@ -170,15 +172,20 @@ class RESTClientObject:
                 from urllib3.contrib.socks import SOCKSProxyManager
             except ImportError:
                 raise ApiValueError(
-                    f"The proxy {proxy} is a SOCKS proxy, which needs PySocks: pip install pysocks"
+                    f"The proxy {_hide_credentials(proxy, proxy)} is a SOCKS proxy, "
+                    "which needs PySocks: pip install pysocks"
                 ) from None
             self.pool_manager = SOCKSProxyManager(proxy_url=proxy, **pool_args)
         elif proxy:
-            self.pool_manager = urllib3.ProxyManager(
-                proxy_url=proxy,
-                proxy_headers=configuration.proxy_headers,
-                **pool_args,
-            )
+            try:
+                self.pool_manager = urllib3.ProxyManager(
+                    proxy_url=proxy,
+                    proxy_headers=configuration.proxy_headers,
+                    **pool_args,
+                )
+            except (HTTPError, ValueError) as error:
+                message = f"The proxy {proxy!r} cannot be used: {error}"
+                raise ApiValueError(_hide_credentials(message, proxy)) from None
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
 
@@ -227,8 +234,8 @@ class RESTClientObject:
                 )
                 if _preload_content:
                     response.data  # noqa: B018 (reads the body within this attempt)
-            except LocationValueError as error:
-                raise ApiValueError(f"The URL {url!r} cannot be requested: {error}") from None
+            except DecodeError as error:
+                raise _undecodable(response, error) from None
             except (HTTPError, OSError) as error:
                 failure = _failure_kind(error)
                 wait = None
@@ -283,6 +290,8 @@ class RESTClientObject:
             raise ApiValueError(f"The URL {url!r} cannot be requested: {error}") from None
         if not parsed.host:
             raise ApiValueError(f"The URL {url!r} cannot be requested: it names no host")
+        if (parsed.scheme or "http").lower() not in ("http", "https"):
+            raise ApiValueError(f"The URL {url!r} cannot be requested: use http:// or https://")
         if (parsed.scheme or "http").lower() != "http" or _is_loopback(parsed.host):
             self._secure_origins.add(origin)
         elif not self.configuration.allow_insecure_http:
@@ -374,6 +383,22 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _undecodable(response: urllib3.BaseHTTPResponse, error: DecodeError) -> ResponseDecodeError:
+    """A body whose Content-Encoding lied: a response arrived, so not a connection failure."""
+    failure = ResponseDecodeError(
+        status=response.status, reason=f"The response body could not be decoded: {error}"
+    )
+    failure.headers = response.headers
+    return failure
+
+
+def _hide_credentials(text: str, url: str) -> str:
+    """``text`` without the ``user:password`` part of ``url``, wherever it appears."""
+    start = url.find("//") + 2
+    end = url.rfind("@", start, url.find("/", start) if url.find("/", start) > 0 else len(url))
+    return text if end < start else text.replace(url[start:end], "***")
 
 
 def _cause(error: Exception) -> Exception:

@@ -414,3 +414,18 @@ def test_header_selection():
 def test_parameters_to_tuples(collection_format, expected):
     formats = {"ids": collection_format} if collection_format else None
     assert ApiClient().parameters_to_tuples({"ids": [1, 2]}, formats) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "response_type", "why"),
+    [
+        ("{broken", "VPSV1SnapshotSnapshotResource", "not JSON"),
+        ('{"id": "x"}', "VPSV1SnapshotSnapshotResource", "id:"),
+        ('"soon"', "datetime", "not a datetime"),
+        ("[1, 2]", "Dict[str, int]", "not a Dict"),
+        ('"x"', "int", "not a int"),
+    ],
+)
+def test_deserialize_raises_only_our_value_error(text, response_type, why):
+    with pytest.raises(ApiValueError, match=why):
+        ApiClient(Configuration()).deserialize(text, response_type, "application/json")

@@ -21,13 +21,14 @@ from hostinger_api import (
     ApiValueError,
     Configuration,
     NotFoundException,
+    ResponseDecodeError,
     ServiceException,
     TooManyRequestsException,
     VPSSnapshotsApi,
 )
 from hostinger_api.rest import RESTClientObject, build_timeout, is_socks_proxy_url, redacted
 from hostinger_api.retry import RetryPolicy
-from hostinger_api.testing import FakeHostingerApi, faults
+from hostinger_api.testing import FakeHostingerApi, Fault, faults
 
 SNAPSHOT_PATH = f"/api/vps/v1/virtual-machines/{VM}/snapshot"
 
@@ -54,7 +55,8 @@ def raw_server(reply: bytes):
 
 
 def client_for(url: str) -> RESTClientObject:
-    return RESTClientObject(Configuration(host=url, access_token=TOKEN))
+    """A transport that tries once: these tests are about what one failure becomes."""
+    return RESTClientObject(Configuration(host=url, access_token=TOKEN, retries=0))
 
 
 def test_default_timeouts_are_finite():
@@ -463,3 +465,42 @@ def test_debug_logs_the_request_and_the_response_without_the_token(fake, caplog)
 def test_redacted_hides_every_credential():
     headers = {"Authorization": "Bearer x", "proxy-authorization": "Basic y", "Cookie": "z"}
     assert set(redacted({**headers, "Accept": "a"}).values()) == {"<redacted>", "a"}
+
+
+def test_a_body_whose_encoding_lies_is_a_decode_error_with_the_headers(fake):
+    fake.set_snapshot(VM)
+    fake.inject(Fault(headers={"Content-Encoding": "gzip"}, body=b"not gzip at all"))
+    with pytest.raises(ResponseDecodeError, match="could not be decoded") as caught:
+        VPSSnapshotsApi(ApiClient(fake.configuration())).get_snapshot_v1(VM)
+    assert caught.value.status == 200
+    assert caught.value.headers["Content-Encoding"] == "gzip"
+    assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/x", "http://[::1/x"])
+def test_a_url_that_cannot_be_parsed_is_refused(url):
+    with pytest.raises(ApiValueError, match="cannot be requested"):
+        client_for(url).request("GET", url)
+
+
+def test_a_pool_closed_under_a_request_is_a_connection_error_not_retried(fake):
+    rest = RESTClientObject(Configuration(host=fake.url, retries=RecordingPolicy()))
+    rest.pool_manager.connection_from_url(fake.url).close()  # as another thread's close() would
+    with pytest.raises(ApiConnectionError, match="Pool is closed"):
+        rest.request("GET", fake.url + SNAPSHOT_PATH)
+    assert rest.retry_policy.slept == []
+
+
+@pytest.mark.parametrize("proxy", ["ftp://user:hunter2@proxy:21", "http://user:hunter2@[bad"])
+def test_a_proxy_that_cannot_be_used_is_refused_without_its_password(proxy):
+    configuration = Configuration()
+    configuration.proxy = proxy
+    with pytest.raises(ApiValueError, match="cannot be used") as caught:
+        ApiClient(configuration)
+    assert "hunter2" not in str(caught.value)
+    assert "***@" in str(caught.value)
+
+
+def test_a_url_of_another_scheme_is_refused(fake):
+    with pytest.raises(ApiValueError, match="use http:// or https://"):
+        client_for("ftp://127.0.0.1").request("GET", "ftp://127.0.0.1/x")
