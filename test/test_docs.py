@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -31,9 +32,22 @@ DOC_EXAMPLES = [
 ]
 
 
+@contextlib.contextmanager
+def logging_restored():
+    """Examples may set up logging (``basicConfig``, ``debug = True``); later tests must not see it."""
+    loggers = [logging.getLogger(), logging.getLogger("hostinger_api")]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
+    try:
+        yield
+    finally:
+        for logger, level, handlers in saved:
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+
+
 def run_example(code: str, monkeypatch) -> str:
     """Run an example against a fresh fake where VM 1268054 has a snapshot and an action."""
-    with FakeHostingerApi(token=TOKEN, vms=[VM]) as fake:
+    with FakeHostingerApi(token=TOKEN, vms=[VM]) as fake, logging_restored():
         fake.set_snapshot(VM)
         action_id = str(
             fake.handle(
