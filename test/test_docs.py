@@ -34,7 +34,7 @@ DOC_EXAMPLES = [
 
 @contextlib.contextmanager
 def logging_restored():
-    """Examples may set up logging (``basicConfig``, ``debug = True``); later tests must not see it."""
+    """Examples may set up logging (``basicConfig``, ``debug = True``); later tests must not."""
     loggers = [logging.getLogger(), logging.getLogger("hostinger_api")]
     saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
     try:
