@@ -242,7 +242,11 @@ class RESTClientObject:
                 if failure is not None and policy.allows(method, failure=failure):
                     wait = policy.next_wait(retries, waited, None)
                 if wait is None:
-                    raise _transport_error(error, method, url, retries + 1) from None
+                    failed = _transport_error(error, method, url, retries + 1)
+                    if debug:
+                        elapsed_ms = (time.perf_counter() - started) * 1000
+                        _logger.debug("%s in %.1f ms", failed.reason, elapsed_ms)
+                    raise failed from None
                 cause = _cause(error)
                 what = "a timeout" if isinstance(cause, Urllib3TimeoutError) else failure
             else:

@@ -139,6 +139,7 @@ def test_a_2xx_body_that_cannot_be_read_is_a_decode_error(fake, snapshots, body,
         snapshots.get_snapshot_v1(VM)
     assert caught.value.status == 200
     assert caught.value.body == body.decode()
+    assert caught.value.raw_body == body
     assert caught.value.headers["Content-Length"] == str(len(body))
 
 

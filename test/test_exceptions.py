@@ -37,6 +37,7 @@ def test_the_tree():
         "NotFoundException",
         "ConflictException",
         "UnprocessableEntityException",
+        "TooManyRequestsException",
         "ServiceException",
         "ResponseDecodeError",
         "ApiConnectionError",
@@ -142,6 +143,8 @@ def test_action_errors_carry_the_action():
         ex.ApiTimeoutError("slow"),
         ex.ApiException(http_resp=_Response(503, b'{"message": "m", "correlation_id": "c"}')),
         ex.ResponseDecodeError(status=200, reason="bad", body="{"),
+        ex.ResponseDecodeError(http_resp=_Response(200, b"\xff{")),
+        ex.TooManyRequestsException(http_resp=_Response(429, headers={"Retry-After": "7"})),
         ex.ApiTypeError("wrong", path_to_item=["a"], valid_classes=(int,)),
         ex.ApiValueError("bad"),
     ],
@@ -163,3 +166,23 @@ def test_action_errors_survive_pickling_with_their_action():
     error = ex.ActionTimeoutError("too slow", VPSV1ActionActionResource(id=7, state="started"))
     copy = pickle.loads(pickle.dumps(error))
     assert (str(copy), copy.action) == ("too slow", error.action)
+
+
+def test_too_many_requests_says_when_to_come_back():
+    error = ex.ApiException.from_response(
+        http_resp=_Response(429, b"{}", {"Retry-After": "30"}), body="{}", data=None
+    )
+    assert isinstance(error, ex.TooManyRequestsException)
+    assert error.retry_after == 30.0
+    assert str(error).endswith("Retry after: 30 seconds\n")
+    silent = ex.TooManyRequestsException(http_resp=_Response(429))
+    assert silent.retry_after is None
+    assert "Retry after" not in str(silent)
+    assert ex.TooManyRequestsException(status=429).retry_after is None
+
+
+def test_a_decode_error_keeps_the_raw_bytes():
+    error = ex.ResponseDecodeError(http_resp=_Response(200, b"\xff\xfe{"))
+    assert error.raw_body == b"\xff\xfe{"
+    assert error.body == "\ufffd\ufffd{"
+    assert ex.ResponseDecodeError(status=200).raw_body is None

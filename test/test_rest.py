@@ -504,3 +504,16 @@ def test_a_proxy_that_cannot_be_used_is_refused_without_its_password(proxy):
 def test_a_url_of_another_scheme_is_refused(fake):
     with pytest.raises(ApiValueError, match="use http:// or https://"):
         client_for("ftp://127.0.0.1").request("GET", "ftp://127.0.0.1/x")
+
+
+def test_debug_logs_a_failed_call_with_its_attempts(caplog):
+    caplog.set_level(logging.DEBUG, logger="hostinger_api")
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/x"
+    rest = RESTClientObject(Configuration(retries=RecordingPolicy(total=1)))
+    with pytest.raises(ApiConnectionError):
+        rest.request("GET", url, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert f"Could not connect for GET {url} (2 attempts): " in caplog.text
+    assert " ms" in caplog.records[-1].getMessage()
+    assert TOKEN not in caplog.text
