@@ -139,7 +139,11 @@ class ApiException(OpenApiException):
                 raw = http_resp.data
                 self.body = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
             self.headers = http_resp.headers
+        self._keep(http_resp)
         super().__init__(status, reason)
+
+    def _keep(self, http_resp: Any) -> None:
+        """Keep what a subclass needs from the response (None when built without one)."""
 
     @classmethod
     def from_response(cls, *, http_resp: Any, body: str | None, data: Any) -> ApiException:
@@ -216,16 +220,7 @@ class TooManyRequestsException(ApiException):
     ``Retry-After`` header (seconds or an HTTP date), or None when it gave none.
     """
 
-    def __init__(
-        self,
-        status: int | None = None,
-        reason: str | None = None,
-        http_resp: Any = None,
-        *,
-        body: str | None = None,
-        data: Any = None,
-    ) -> None:
-        super().__init__(status, reason, http_resp, body=body, data=data)
+    def _keep(self, http_resp: Any) -> None:
         from hostinger_api.retry import parse_retry_after
 
         self.retry_after = parse_retry_after((self.headers or {}).get("Retry-After"))
@@ -248,16 +243,7 @@ class ResponseDecodeError(ApiException):
     server said is lost.
     """
 
-    def __init__(
-        self,
-        status: int | None = None,
-        reason: str | None = None,
-        http_resp: Any = None,
-        *,
-        body: str | None = None,
-        data: Any = None,
-    ) -> None:
-        super().__init__(status, reason, http_resp, body=body, data=data)
+    def _keep(self, http_resp: Any) -> None:
         raw = getattr(http_resp, "data", None)
         self.raw_body: bytes | None = raw if isinstance(raw, bytes) else None
 
