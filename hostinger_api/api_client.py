@@ -327,7 +327,7 @@ class ApiClient:
         else:
             try:
                 data = json.loads(response_text) if response_text else ""
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
                 raise ApiValueError(f"The body is not JSON: {error}") from None
         try:
             return self._deserialize(data, response_type)

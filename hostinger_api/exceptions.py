@@ -41,6 +41,22 @@ _PathToItem = Optional[Sequence[Union[str, int]]]
 _MAX_BODY_IN_MESSAGE = 500
 
 
+def body_field(body: str | bytes | None, name: str) -> str | None:
+    """A top-level field of a JSON object body, as text; None when there is none.
+
+    Whatever the body is (not JSON, not an object, nested deeper than Python can parse), this
+    returns rather than raises: it is used while reporting another failure.
+    """
+    if not body:
+        return None
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    value = parsed.get(name) if isinstance(parsed, dict) else None
+    return None if value is None else str(value)
+
+
 def render_path(path_to_item: Sequence[str | int]) -> str:
     """Render a path such as ``['data', 0, 'id']`` as ``['data'][0]['id']``."""
     return "".join(f"[{item}]" if isinstance(item, int) else f"['{item}']" for item in path_to_item)
@@ -166,13 +182,9 @@ class ApiException(OpenApiException):
 
     def _body_field(self, name: str) -> str | None:
         value = getattr(self.data, name, None)
-        if value is None and self.body:
-            try:
-                parsed = json.loads(self.body)
-            except ValueError:
-                return None
-            value = parsed.get(name) if isinstance(parsed, dict) else None
-        return None if value is None else str(value)
+        if value is None:
+            return body_field(self.body, name)
+        return str(value)
 
     def __str__(self) -> str:
         lines = [f"({self.status})", f"Reason: {self.reason}"]

@@ -45,6 +45,7 @@ from hostinger_api.exceptions import (
     ApiTimeoutError,
     ApiValueError,
     ResponseDecodeError,
+    body_field,
 )
 from hostinger_api.retry import CONNECT, READ, RETRIED_STATUSES, RetryPolicy, parse_retry_after
 
@@ -259,7 +260,8 @@ class RESTClientObject:
                     target = self._redirect_target(method, url, response)
                     if target is None or redirects >= _MAX_REDIRECTS:
                         if debug:
-                            _log_response(method, url, response, started, retries + 1)
+                            body = response.data if _preload_content else None
+                            _log_response(method, url, response.status, body, started, retries + 1)
                         return RESTResponse(response, method, url)
                     response.drain_conn()
                     response.release_conn()
@@ -338,33 +340,20 @@ def redacted(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def _log_response(
-    method: str, url: str, response: urllib3.BaseHTTPResponse, started: float, attempts: int
+    method: str, url: str, status: int, body: bytes | None, started: float, attempts: int
 ) -> None:
     elapsed_ms = (time.perf_counter() - started) * 1000
-    correlation_id = _correlation_id(response) if response.status >= 400 else None
+    correlation_id = body_field(body, "correlation_id") if status >= 400 else None
     _logger.debug(
         "%s %s -> %s in %.1f ms, %d attempt%s%s",
         method,
         url,
-        response.status,
+        status,
         elapsed_ms,
         attempts,
         "" if attempts == 1 else "s",
         f", correlation id {correlation_id}" if correlation_id else "",
     )
-
-
-def _correlation_id(response: urllib3.BaseHTTPResponse) -> str | None:
-    """The correlation id of an error body that was already read, if it has one."""
-    raw = response._body if isinstance(response, urllib3.HTTPResponse) else None
-    if not raw:
-        return None
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        return None
-    value = parsed.get("correlation_id") if isinstance(parsed, dict) else None
-    return None if value is None else str(value)
 
 
 def _origin(url: str) -> str:

@@ -7,6 +7,7 @@ Each fault ends in success or in one of our exceptions; the waits the client cho
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -268,6 +269,20 @@ def test_any_status_and_body_give_a_model_or_one_of_our_exceptions(
     if failure is not None:
         assert failure.status is not None
         assert isinstance(failure.body, (str, type(None)))
+
+
+@pytest.mark.parametrize(
+    ("status", "exception"), [(200, ResponseDecodeError), (500, ServiceException)]
+)
+def test_a_body_nested_deeper_than_python_parses_is_still_our_exception(
+    fake, caplog, status, exception
+):
+    caplog.set_level(logging.DEBUG, logger="hostinger_api")
+    fake.inject(faults.error(status, b"[" * 100_000 + b"]" * 100_000))
+    with ApiClient(_configuration(fake.url, 0)) as api_client, pytest.raises(exception) as caught:
+        VPSSnapshotsApi(api_client).get_snapshot_v1(VM)
+    assert caught.value.message is None
+    assert str(caught.value).startswith(f"({status})")
 
 
 # -- one client, many threads, rate limited ----------------------------------------------------
