@@ -209,3 +209,21 @@ def test_logger_format_builds_the_formatter():
     configuration.logger_format = "%(message)s!"
     assert configuration.logger_format == "%(message)s!"
     assert configuration.logger_formatter._fmt == "%(message)s!"
+
+
+def test_debug_never_turns_on_http_client_printing(fake, capfd):
+    import http.client
+
+    from support import VM
+
+    from hostinger_api import ApiClient, NotFoundException, VPSSnapshotsApi
+
+    configuration = fake.configuration()
+    configuration.debug = True
+    try:
+        with ApiClient(configuration) as api_client, pytest.raises(NotFoundException):
+            VPSSnapshotsApi(api_client).get_snapshot_v1(VM)
+        assert http.client.HTTPConnection.debuglevel == 0
+        assert capfd.readouterr().out == ""  # http.client prints "send: ..." here when on
+    finally:
+        configuration.debug = False
