@@ -265,6 +265,15 @@ def test_a_get_refused_with_503_is_retried_until_it_succeeds(fake):
     assert retry.slept == [0.5, 1.0]
 
 
+def test_a_503_with_retry_after_waits_as_asked(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.error(503, headers={"Retry-After": "3"}))
+    fake.inject(faults.error(502, headers={"Retry-After": "3"}))  # only 429 and 503 ask
+    snapshots, retry = recording_client(fake)
+    assert snapshots.get_snapshot_v1(VM).id == 1
+    assert retry.slept == [3.0, 1.0]
+
+
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_a_post_that_got_a_gateway_error_is_never_sent_again(fake, status):
     fake.inject(faults.error(status))
