@@ -223,20 +223,7 @@ class RESTClientObject:
         waited = 0.0
         while True:
             try:
-                response = self.pool_manager.urlopen(
-                    method,
-                    url,
-                    body=payload,
-                    headers=headers,
-                    timeout=timeout,
-                    preload_content=False,
-                    retries=False,
-                    redirect=False,
-                )
-                if _preload_content:
-                    response.data  # noqa: B018 (reads the body within this attempt)
-            except DecodeError as error:
-                raise _undecodable(response, error) from None
+                response = self._send_once(method, url, payload, headers, timeout, _preload_content)
             except (HTTPError, OSError) as error:
                 failure = _failure_kind(error)
                 wait = None
@@ -245,11 +232,9 @@ class RESTClientObject:
                 if wait is None:
                     failed = _transport_error(error, method, url, retries + 1)
                     if debug:
-                        elapsed_ms = (time.perf_counter() - started) * 1000
-                        _logger.debug("%s in %.1f ms", failed.reason, elapsed_ms)
+                        _logger.debug("%s in %.1f ms", failed.reason, _ms_since(started))
                     raise failed from None
-                cause = _cause(error)
-                what = "a timeout" if isinstance(cause, Urllib3TimeoutError) else failure
+                what = "a timeout" if isinstance(_cause(error), Urllib3TimeoutError) else failure
             else:
                 status = response.status
                 wait = None
@@ -261,16 +246,14 @@ class RESTClientObject:
                     if target is None or redirects >= _MAX_REDIRECTS:
                         if debug:
                             body = response.data if _preload_content else None
-                            _log_response(method, url, response.status, body, started, retries + 1)
+                            _log_response(method, url, status, body, started, retries + 1)
                         return RESTResponse(response, method, url)
-                    response.drain_conn()
-                    response.release_conn()
+                    _discard(response)
                     _logger.info("Following the redirect of %s %s to %s", method, url, target)
                     url = target
                     redirects += 1
                     continue
-                response.drain_conn()
-                response.release_conn()
+                _discard(response)
                 what = f"status {status}"
             retries += 1
             _logger.info(
@@ -284,6 +267,33 @@ class RESTClientObject:
             )
             policy.sleep(wait)
             waited += wait
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        payload: bytes | None,
+        headers: dict[str, str] | None,
+        timeout: urllib3.Timeout,
+        preload: bool,
+    ) -> urllib3.BaseHTTPResponse:
+        """One attempt, with no retry or redirect of urllib3's; with ``preload``, body included."""
+        response = self.pool_manager.urlopen(
+            method,
+            url,
+            body=payload,
+            headers=headers,
+            timeout=timeout,
+            preload_content=False,
+            retries=False,
+            redirect=False,
+        )
+        if preload:
+            try:
+                response.data  # noqa: B018 (reads and keeps the body)
+            except DecodeError as error:
+                raise _undecodable(response, error) from None
+        return response
 
     def _refuse_insecure(self, url: str) -> None:
         """Refuse to send the token in clear text to anything but this machine, unless allowed."""
@@ -339,17 +349,26 @@ def redacted(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _discard(response: urllib3.BaseHTTPResponse) -> None:
+    """Read off what is left of a response not passed on, so its connection can be reused."""
+    response.drain_conn()
+    response.release_conn()
+
+
 def _log_response(
     method: str, url: str, status: int, body: bytes | None, started: float, attempts: int
 ) -> None:
-    elapsed_ms = (time.perf_counter() - started) * 1000
     correlation_id = body_field(body, "correlation_id") if status >= 400 else None
     _logger.debug(
         "%s %s -> %s in %.1f ms, %d attempt%s%s",
         method,
         url,
         status,
-        elapsed_ms,
+        _ms_since(started),
         attempts,
         "" if attempts == 1 else "s",
         f", correlation id {correlation_id}" if correlation_id else "",
