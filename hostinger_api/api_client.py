@@ -257,11 +257,7 @@ class ApiClient:
         if not 200 <= status <= 299:
             data = self._error_data(response_data, response_type or _error_model(status))
             text = response_data.data.decode("utf-8", "replace")
-            error = ApiException.from_response(http_resp=response_data, body=text, data=data)
-            location = response_data.getheader("location")
-            if 300 <= status <= 399 and location:
-                error.reason = f"{error.reason}: a redirect to {location}, not followed"
-            raise error
+            raise ApiException.from_response(http_resp=response_data, body=text, data=data)
         if response_type is None and str(status) not in types:
             # Another 2xx than the documented 200 still carries the operation's result.
             response_type = types.get("200")

@@ -117,8 +117,8 @@ class Configuration:
         self.assert_hostname: bool | str | None = None
         self.tls_server_name: str | None = None
 
+        # True lets the token go over plain http:// to a host that is not loopback.
         self.allow_insecure_http = False
-        """Allow sending the token over plain ``http://`` to a host that is not loopback."""
         self.proxy: str | None = None
         self.proxy_headers: dict[str, str] | None = None
         self.retries = retries

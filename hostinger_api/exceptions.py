@@ -168,7 +168,11 @@ class ApiException(OpenApiException):
         exception_class = _CLASS_BY_STATUS.get(status)
         if exception_class is None:
             exception_class = ServiceException if 500 <= status <= 599 else ApiException
-        return exception_class(http_resp=http_resp, body=body, data=data)
+        reason = None
+        location = http_resp.headers.get("Location") if 300 <= status <= 399 else None
+        if location:  # the transport follows only same-origin redirects it may repeat
+            reason = f"{http_resp.reason}: a redirect to {location}, not followed"
+        return exception_class(reason=reason, http_resp=http_resp, body=body, data=data)
 
     @property
     def message(self) -> str | None:

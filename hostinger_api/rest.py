@@ -217,7 +217,7 @@ class RESTClientObject:
         debug = _logger.isEnabledFor(logging.DEBUG)
         if debug:
             _logger.debug("%s %s headers=%s", method, url, redacted(headers or {}))
-        started = time.perf_counter()
+        started = time.perf_counter() if debug else 0.0
         policy = self.retry_policy
         retries = redirects = 0
         waited = 0.0
