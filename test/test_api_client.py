@@ -6,7 +6,6 @@ import datetime
 import decimal
 import enum
 import json
-import threading
 
 import pytest
 from pydantic import SecretStr
@@ -147,29 +146,6 @@ def test_a_2xx_with_new_fields_and_states_still_loads(fake, snapshots):
     fake.respond_with(200, {"id": 9, "name": "create_snapshot", "state": "thinking", "eta": 30})
     action = snapshots.create_snapshot_v1(VM)
     assert (action.state, action.to_dict()["eta"]) == ("thinking", 30)
-
-
-def test_one_client_serves_many_threads(fake, api_client):
-    fake.set_snapshot(VM)
-    snapshots = VPSSnapshotsApi(api_client)
-    failures, ids = [], []
-
-    def work():
-        try:
-            for _ in range(25):
-                ids.append(snapshots.get_snapshot_v1(VM).id)
-        except Exception as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=work) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
-    assert len(ids) == 400
-    assert set(ids) == {1}
-    assert len(fake.requests) == 400
 
 
 def test_the_client_can_be_used_again_after_closing(fake, snapshots, api_client):

@@ -13,14 +13,13 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import TOKEN, VM, RecordingPolicy
+from support import TOKEN, VM, RecordingPolicy, in_threads
 
 from hostinger_api import (
     ApiClient,
@@ -292,33 +291,14 @@ def test_sixteen_threads_share_one_client_through_429s():
     with FakeHostingerApi(vms=[VM], token=TOKEN) as fake:
         fake.set_snapshot(VM)
         fake.inject(faults.rate_limited(retry_after=0), times=300, every=10)
-        failures: list[BaseException] = []
-        results: list[int] = []
-        lock = threading.Lock()
         with ApiClient(_configuration(fake.url, RetryPolicy(total=8))) as api_client:
             snapshots = VPSSnapshotsApi(api_client)
-
-            def work():
-                for _ in range(200):
-                    try:
-                        snapshot_id = snapshots.get_snapshot_v1(VM).id
-                    except BaseException as error:  # collected, then asserted
-                        with lock:
-                            failures.append(error)
-                    else:
-                        with lock:
-                            results.append(snapshot_id)
-
-            threads = [threading.Thread(target=work) for _ in range(16)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        assert failures == []
-        assert results == [1] * 3200
+            outcomes = in_threads(
+                16, lambda: [snapshots.get_snapshot_v1(VM).id for _ in range(200)]
+            )
+        assert outcomes == [[1] * 200] * 16
         assert fake.pending_faults() == 0
-        statuses = len(fake.requests)
-        assert statuses == 3200 + 300  # each 429 cost exactly one more request
+        assert len(fake.requests) == 3200 + 300  # each 429 cost exactly one more request
 
 
 # -- the token, nowhere ------------------------------------------------------------------------
