@@ -58,8 +58,9 @@ if TYPE_CHECKING:
         VPSV1ActionListResponse,
         VPSV1SnapshotSnapshotResource,
     )
+    from hostinger_api.restore_points import restore_point
     from hostinger_api.retry import RetryPolicy
-    from hostinger_api.waiters import wait_for_action
+    from hostinger_api.waiters import poll_action, wait_for_action
 
 _MODULE_OF: dict[str, str] = {
     "VPSActionsApi": "hostinger_api.api.vps_actions_api",
@@ -68,6 +69,8 @@ _MODULE_OF: dict[str, str] = {
     "ApiResponse": "hostinger_api.api_response",
     "Configuration": "hostinger_api.configuration",
     "RetryPolicy": "hostinger_api.retry",
+    "restore_point": "hostinger_api.restore_points",
+    "poll_action": "hostinger_api.waiters",
     "wait_for_action": "hostinger_api.waiters",
     **dict.fromkeys(
         [
@@ -112,7 +115,7 @@ _MODULE_OF: dict[str, str] = {
 
 _SUBMODULES = frozenset(
     {"api", "api_client", "api_response", "configuration", "exceptions", "models", "rest"}
-    | {"retry", "testing", "waiters"}
+    | {"restore_points", "retry", "testing", "waiters"}
 )
 
 __all__ = ["__version__", *_MODULE_OF]

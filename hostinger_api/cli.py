@@ -1,98 +1,451 @@
 """The command line: ``hostinger-api`` and ``python -m hostinger_api``.
 
-``demo`` starts the fake Hostinger API in this process and walks a snapshot through its life
-(create, wait, get, restore, wait, delete, wait) with the public client, over real HTTP.
+Every command goes through ``execute``: one client, one place that turns outcomes into exit
+codes. Results go to stdout (a short table, or one JSON document with ``--json``); progress,
+questions and errors go to stderr, so stdout can be piped. ``demo`` runs the same commands
+against the fake API started in this process.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import sys
 import time
-from typing import Callable, Optional, TextIO
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, TextIO
+
+from pydantic import BaseModel
 
 from hostinger_api._version import __version__
+from hostinger_api.api.vps_actions_api import VPSActionsApi
 from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
 from hostinger_api.api_client import ApiClient
-from hostinger_api.exceptions import NotFoundException, OpenApiException
+from hostinger_api.configuration import TOKEN_ENVIRONMENT_VARIABLE, Configuration
+from hostinger_api.exceptions import (
+    ActionFailedError,
+    ActionTimeoutError,
+    ApiException,
+    ApiTypeError,
+    ApiValueError,
+    OpenApiException,
+)
 from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
-from hostinger_api.waiters import wait_for_action
+from hostinger_api.models.vpsv1_action_list_response import VPSV1ActionListResponse
+from hostinger_api.waiters import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, poll_action
 
 EXIT_OK = 0
 EXIT_API_ERROR = 1
+EXIT_USAGE = 2
+EXIT_ACTION_FAILED = 3
+EXIT_WAIT_TIMED_OUT = 4
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = f"""\
+The token is read from {TOKEN_ENVIRONMENT_VARIABLE} in the environment, never from an argument.
+
+exit codes:
+  0    done (with --wait: the action succeeded)
+  1    API or connection error
+  2    usage error: a bad argument, {TOKEN_ENVIRONMENT_VARIABLE} not set, or a delete or restore
+       that was not confirmed (--yes, or an answer on a terminal)
+  3    the action ended in state "error"
+  4    waiting timed out; the action goes on (resume with: action wait VM_ID ACTION_ID)
+  130  interrupted; a wait prints the action id, to resume with: action wait VM_ID ACTION_ID
+"""
 
 _DEMO_VM = 1268054
 _DEMO_ACTION_SECONDS = 0.3
 _DEMO_POLL_SECONDS = 0.05
 
 
+class UsageError(Exception):
+    """The command cannot run as given: exit code 2, and nothing was sent."""
+
+
+@dataclass
+class Session:
+    """What a command runs with: its options, a client, and where its words go."""
+
+    options: argparse.Namespace
+    api_client: ApiClient
+    out: TextIO
+    err: TextIO
+    stdin: TextIO
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+
+    @property
+    def vm(self) -> int:
+        return int(self.options.vm_id)
+
+    def show(self, model: BaseModel) -> None:
+        """Print a result: one JSON document with ``--json``, a short table otherwise."""
+        if self.options.json:
+            document = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+            print(json.dumps(document, indent=2), file=self.out)
+        elif isinstance(model, VPSV1ActionListResponse):
+            print(_actions_table(model), file=self.out)
+        else:
+            print(_fields_table(model), file=self.out)
+
+    def say(self, message: str) -> None:
+        print(message, file=self.err, flush=True)
+
+
+# -- the commands --------------------------------------------------------------------------------
+
+
+def snapshot_get(session: Session) -> int:
+    session.show(VPSSnapshotsApi(session.api_client).get_snapshot_v1(session.vm))
+    return EXIT_OK
+
+
+def snapshot_create(session: Session) -> int:
+    return _started(session, VPSSnapshotsApi(session.api_client).create_snapshot_v1(session.vm))
+
+
+def snapshot_delete(session: Session) -> int:
+    _confirm(session, f"Delete the snapshot of virtual machine {session.vm}? It cannot be undone.")
+    return _started(session, VPSSnapshotsApi(session.api_client).delete_snapshot_v1(session.vm))
+
+
+def snapshot_restore(session: Session) -> int:
+    _confirm(
+        session,
+        f"Restore virtual machine {session.vm} from its snapshot? "
+        "Everything written to it since the snapshot is lost.",
+    )
+    return _started(session, VPSSnapshotsApi(session.api_client).restore_snapshot_v1(session.vm))
+
+
+def action_get(session: Session) -> int:
+    actions = VPSActionsApi(session.api_client)
+    session.show(actions.get_action_details_v1(session.vm, session.options.action_id))
+    return EXIT_OK
+
+
+def action_list(session: Session) -> int:
+    actions = VPSActionsApi(session.api_client)
+    session.show(actions.get_actions_v1(session.vm, page=session.options.page))
+    return EXIT_OK
+
+
+def action_wait(session: Session) -> int:
+    return _wait(session, session.options.action_id)
+
+
+def _started(session: Session, action: VPSV1ActionActionResource) -> int:
+    """An action was started: show it, or wait for it with ``--wait``."""
+    if not session.options.wait:
+        session.show(action)
+        return EXIT_OK
+    if action.id is None:
+        raise OpenApiException("The service started an action but sent no id to wait for")
+    return _wait(session, action.id)
+
+
+def _wait(session: Session, action_id: int) -> int:
+    """Wait for the action, showing progress; the exit code says how it ended."""
+    progress = Progress(session.err)
+    resume = f"Resume the wait with: hostinger-api action wait {session.vm} {action_id}"
+    try:
+        for seen in poll_action(
+            session.api_client,
+            session.vm,
+            action_id,
+            timeout=session.options.timeout,
+            poll_interval=session.poll_interval,
+        ):
+            progress.update(seen)
+    except ActionFailedError as failed:
+        progress.end()
+        if failed.action is not None:
+            session.show(failed.action)
+        session.say(f"hostinger-api: {failed}")
+        return EXIT_ACTION_FAILED
+    except ActionTimeoutError as late:
+        progress.end()
+        if late.action is not None:
+            session.show(late.action)
+        session.say(f"hostinger-api: {late}. The action goes on. {resume}")
+        return EXIT_WAIT_TIMED_OUT
+    except ApiException as error:
+        progress.end()
+        session.say(f"hostinger-api: {type(error).__name__}: {str(error).rstrip()}\n{resume}")
+        return EXIT_API_ERROR
+    except KeyboardInterrupt:
+        progress.end()
+        session.say(f"hostinger-api: interrupted; action {action_id} goes on. {resume}")
+        return EXIT_INTERRUPTED
+    progress.end()
+    session.show(seen)
+    return EXIT_OK
+
+
+def _confirm(session: Session, question: str) -> None:
+    """Go on only with ``--yes`` or a "y" typed at a terminal; refuse otherwise."""
+    if session.options.yes:
+        return
+    if not session.stdin.isatty():
+        raise UsageError(f"{question.split('?')[0]}? Refusing without --yes: no terminal to ask.")
+    session.err.write(f"{question} [y/N] ")
+    session.err.flush()
+    if session.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise UsageError("Not confirmed: nothing was done.")
+
+
+class Progress:
+    """The state of a waited-for action and the time so far, on stderr.
+
+    On a terminal one line is redrawn at every poll; otherwise a line is written per change of
+    state, which reads well in a CI log.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._redraw = stream.isatty()
+        self._started = time.monotonic()
+        self._last_state: object = None
+        self._drawn = False
+
+    def update(self, action: VPSV1ActionActionResource) -> None:
+        line = (
+            f"action {action.id} {action.name}: {action.state} "
+            f"({time.monotonic() - self._started:.1f} s)"
+        )
+        if self._redraw:
+            self._stream.write(f"\r\x1b[K{line}")
+            self._drawn = True
+        elif action.state != self._last_state:
+            self._stream.write(f"{line}\n")
+        self._last_state = action.state
+        self._stream.flush()
+
+    def end(self) -> None:
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._drawn = False
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _fields_table(model: BaseModel) -> str:
+    fields = list(model)
+    width = max(len(name) for name, _ in fields)
+    return "\n".join(f"{name:<{width}}  {_text(value)}" for name, value in fields)
+
+
+def _actions_table(page: VPSV1ActionListResponse) -> str:
+    columns = ("id", "name", "state", "created_at", "updated_at")
+    rows = [columns] + [
+        tuple(_text(getattr(action, column)) for column in columns) for action in page.data or []
+    ]
+    widths = [max(len(row[index]) for row in rows) for index in range(len(columns))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
+    ]
+    meta = page.meta
+    if meta is not None and meta.total is not None and meta.per_page:
+        pages = max(1, math.ceil(meta.total / meta.per_page))
+        lines.append(f"page {meta.current_page} of {pages}, {meta.total} actions in all")
+    return "\n".join(lines)
+
+
+# -- arguments -----------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
+def _global_options(suppress: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name."""
+    options = argparse.ArgumentParser(add_help=False)
+    default: Callable[[Any], Any] = (lambda _: argparse.SUPPRESS) if suppress else (lambda v: v)
+    options.add_argument(
+        "--host",
+        metavar="URL",
+        default=default(None),
+        help="the API's base URL (default: https://developers.hostinger.com)",
+    )
+    options.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print one JSON document on stdout, and nothing else there",
+    )
+    options.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_seconds,
+        default=default(DEFAULT_TIMEOUT),
+        help=f"how long --wait and 'action wait' wait (default: {DEFAULT_TIMEOUT:g})",
+    )
+    return options
+
+
 def _parser() -> argparse.ArgumentParser:
+    common = _global_options(suppress=True)
     parser = argparse.ArgumentParser(
         prog="hostinger-api",
-        description="Snapshot, restore and delete snapshots of Hostinger VPSes.",
-        epilog="Exit codes: 0 done, 1 API or connection error, 2 usage error.",
+        description="Snapshot, restore and delete snapshots of Hostinger VPSes, and wait for "
+        "the actions those start.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_global_options(suppress=False)],
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
+
+    def command(
+        group: Any, name: str, handler: Callable[[Session], int], summary: str
+    ) -> argparse.ArgumentParser:
+        leaf: argparse.ArgumentParser = group.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            parents=[common],
+            epilog=EXIT_CODES,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        leaf.set_defaults(handler=handler)
+        leaf.add_argument("vm_id", metavar="VM_ID", type=_positive_int, help="virtual machine id")
+        return leaf
+
+    snapshot = groups.add_parser("snapshot", help="get, create, delete or restore a snapshot")
+    snapshots = snapshot.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command(snapshots, "get", snapshot_get, "show the VM's snapshot")
+    for name, handler, summary, destroys in [
+        ("create", snapshot_create, "take a snapshot (overwrites the existing one)", False),
+        ("delete", snapshot_delete, "delete the VM's snapshot", True),
+        ("restore", snapshot_restore, "restore the VM from its snapshot", True),
+    ]:
+        leaf = command(snapshots, name, handler, summary)
+        leaf.add_argument("--wait", action="store_true", help="wait for the action to finish")
+        if destroys:
+            leaf.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    action = groups.add_parser("action", help="get, list or wait for actions")
+    actions = action.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, handler, summary in [
+        ("get", action_get, "show one action"),
+        ("wait", action_wait, "wait for an action to finish"),
+    ]:
+        leaf = command(actions, name, handler, summary)
+        leaf.add_argument("action_id", metavar="ACTION_ID", type=_positive_int, help="action id")
+    leaf = command(actions, "list", action_list, "list the VM's actions, newest first")
+    leaf.add_argument("--page", metavar="N", type=_positive_int, help="the page (default: 1)")
+
+    demo = groups.add_parser(
         "demo",
-        help="walk a snapshot through its life against a built-in fake API",
-        description="Start a fake Hostinger API in this process and create, restore and "
-        "delete a snapshot through the client, over HTTP. Needs no token and no network.",
+        help="run the commands against a built-in fake API",
+        description="Start a fake Hostinger API in this process and run create, get, restore, "
+        "list and delete against it, over HTTP. Needs no token and no network.",
     )
+    demo.set_defaults(handler=None)
     return parser
+
+
+# -- running -------------------------------------------------------------------------------------
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     """Run a command; returns the exit code."""
     options = _parser().parse_args(argv)
-    command: Callable[[TextIO], int] = {"demo": run_demo}[options.command]
-    return command(sys.stdout)
+    if options.group == "demo":
+        return run_demo(sys.stdout)
+    token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE, "").strip()
+    if not token:
+        print(
+            f"hostinger-api: error: {TOKEN_ENVIRONMENT_VARIABLE} is not set: "
+            "export the API token Hostinger's control panel issued",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    configuration = Configuration(host=options.host, access_token=token)
+    return execute(options, configuration, out=sys.stdout, err=sys.stderr)
+
+
+def execute(
+    options: argparse.Namespace,
+    configuration: Configuration,
+    *,
+    out: TextIO,
+    err: TextIO,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+) -> int:
+    """Run one parsed command with this configuration; every outcome becomes an exit code."""
+    try:
+        with ApiClient(configuration) as api_client:
+            session = Session(options, api_client, out, err, sys.stdin, poll_interval)
+            code: int = options.handler(session)
+            return code
+    except (UsageError, ApiTypeError, ApiValueError) as error:
+        print(f"hostinger-api: error: {error}", file=err)
+        return EXIT_USAGE
+    except OpenApiException as error:
+        print(f"hostinger-api: {type(error).__name__}: {str(error).rstrip()}", file=err)
+        return EXIT_API_ERROR
+    except KeyboardInterrupt:
+        print("hostinger-api: interrupted", file=err)
+        return EXIT_INTERRUPTED
 
 
 def run_demo(out: TextIO) -> int:
-    """Create, get, restore and delete a snapshot on the fake API, printing each step."""
+    """Run the commands a user would against the fake API, printing each with its output."""
     from hostinger_api.testing import FakeHostingerApi
 
+    vm = str(_DEMO_VM)
+    steps = [
+        (["snapshot", "create", vm, "--wait"], EXIT_OK),
+        (["snapshot", "get", vm], EXIT_OK),
+        (["snapshot", "restore", vm, "--wait", "--yes"], EXIT_OK),
+        (["action", "list", vm], EXIT_OK),
+        (["snapshot", "delete", vm, "--wait", "--yes"], EXIT_OK),
+        (["snapshot", "get", vm], EXIT_API_ERROR),  # deleted: 404
+    ]
+    parser = _parser()
     with FakeHostingerApi(vms=[_DEMO_VM], action_seconds=_DEMO_ACTION_SECONDS) as fake:
-        print(f"Fake Hostinger API on {fake.url}, virtual machine {_DEMO_VM}", file=out)
-        try:
-            with ApiClient(fake.configuration()) as api_client:
-                _walk_a_snapshot(VPSSnapshotsApi(api_client), api_client, out)
-        except OpenApiException as error:
-            print(f"The demo failed: {type(error).__name__}: {error}", file=sys.stderr)
-            return EXIT_API_ERROR
+        print(f"A fake Hostinger API runs on {fake.url}, with virtual machine {vm}.", file=out)
+        for argv, expected in steps:
+            print(f"\n$ hostinger-api {' '.join(argv)}", file=out, flush=True)
+            options = parser.parse_args(["--host", fake.url, *argv])
+            code = execute(
+                options, fake.configuration(), out=out, err=out, poll_interval=_DEMO_POLL_SECONDS
+            )
+            print(f"(exit code {code})", file=out)
+            if code != expected:
+                print(
+                    f"The demo failed: 'hostinger-api {' '.join(argv)}' exited {code}, "
+                    f"not {expected}",
+                    file=sys.stderr,
+                )
+                return code or EXIT_API_ERROR
+    print("\nDone: created, restored and deleted a snapshot through the command line.", file=out)
     return EXIT_OK
-
-
-def _walk_a_snapshot(snapshots: VPSSnapshotsApi, api_client: ApiClient, out: TextIO) -> None:
-    def wait_and_report(step: str, action: VPSV1ActionActionResource) -> None:
-        print(f"{step:<34} action {action.id} {action.name}: {action.state}", file=out)
-        begun = time.monotonic()
-        finished = wait_for_action(
-            api_client,
-            _DEMO_VM,
-            action,
-            timeout=30,
-            poll_interval=_DEMO_POLL_SECONDS,
-            max_poll_interval=_DEMO_POLL_SECONDS,
-            on_change=lambda seen: print(f"{'':<34}   ... {seen.state}", file=out),
-        )
-        print(f"{'':<34} finished in {time.monotonic() - begun:.1f} s: {finished.state}", file=out)
-
-    wait_and_report("1. create_snapshot_v1", snapshots.create_snapshot_v1(_DEMO_VM))
-    snapshot = snapshots.get_snapshot_v1(_DEMO_VM)
-    print(
-        f"{'2. get_snapshot_v1':<34} snapshot {snapshot.id}, taken {snapshot.created_at}, "
-        f"expires {snapshot.expires_at}, restores in about {snapshot.restore_time} s",
-        file=out,
-    )
-    wait_and_report("3. restore_snapshot_v1", snapshots.restore_snapshot_v1(_DEMO_VM))
-    wait_and_report("4. delete_snapshot_v1", snapshots.delete_snapshot_v1(_DEMO_VM))
-    try:
-        snapshots.get_snapshot_v1(_DEMO_VM)
-    except NotFoundException as gone:
-        print(f"{'5. get_snapshot_v1':<34} {gone.status} {gone.message}: it is gone", file=out)
-    else:
-        raise OpenApiException("The snapshot was still there after it was deleted")
-    print("Done: created, restored and deleted a snapshot through the client over HTTP.", file=out)

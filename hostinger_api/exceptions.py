@@ -276,9 +276,12 @@ class ApiTimeoutError(ApiConnectionError):
 
 
 class _ActionError(OpenApiException):
-    """A waited-for action did not succeed; ``action`` is the last state seen of it."""
+    """A waited-for action did not succeed; ``action`` is the last state seen of it.
 
-    def __init__(self, message: str, action: VPSV1ActionActionResource) -> None:
+    ``action`` is None only when the wait ran out of time before any poll answered.
+    """
+
+    def __init__(self, message: str, action: Optional[VPSV1ActionActionResource]) -> None:
         self.action = action
         super().__init__(message)
 

@@ -47,7 +47,14 @@ from hostinger_api.exceptions import (
     ResponseDecodeError,
     body_field,
 )
-from hostinger_api.retry import CONNECT, READ, RETRIED_STATUSES, RetryPolicy, parse_retry_after
+from hostinger_api.retry import (
+    CONNECT,
+    READ,
+    RETRIED_STATUSES,
+    RetryPolicy,
+    current_deadline,
+    parse_retry_after,
+)
 
 __all__ = [
     "ApiException",
@@ -219,16 +226,20 @@ class RESTClientObject:
             _logger.debug("%s %s headers=%s", method, url, redacted(headers or {}))
         started = time.perf_counter() if debug else 0.0
         policy = self.retry_policy
+        ends = current_deadline()
         retries = redirects = 0
         waited = 0.0
         while True:
             try:
-                response = self._send_once(method, url, payload, headers, timeout, _preload_content)
+                attempt_timeout = timeout if ends is None else _within(timeout, ends, method, url)
+                response = self._send_once(
+                    method, url, payload, headers, attempt_timeout, _preload_content
+                )
             except (HTTPError, OSError) as error:
                 failure = _failure_kind(error)
                 wait = None
                 if failure is not None and policy.allows(method, failure=failure):
-                    wait = policy.next_wait(retries, waited, None)
+                    wait = _before(ends, policy.next_wait(retries, waited, None))
                 if wait is None:
                     failed = _transport_error(error, method, url, retries + 1)
                     if debug:
@@ -240,7 +251,9 @@ class RESTClientObject:
                 wait = None
                 if status in RETRIED_STATUSES and policy.allows(method, status=status):
                     asked = response.headers.get("Retry-After") if status in (429, 503) else None
-                    wait = policy.next_wait(retries, waited, parse_retry_after(asked))
+                    wait = _before(
+                        ends, policy.next_wait(retries, waited, parse_retry_after(asked))
+                    )
                 if wait is None:
                     target = self._redirect_target(method, url, response)
                     if target is None or redirects >= _MAX_REDIRECTS:
@@ -338,6 +351,28 @@ class RESTClientObject:
 
 
 _MAX_REDIRECTS = 5
+
+
+def _within(timeout: urllib3.Timeout, ends: float, method: str, url: str) -> urllib3.Timeout:
+    """``timeout``, cut so that the attempt ends by the deadline ``ends``."""
+    left = ends - time.monotonic()
+    if left <= 0:
+        raise ApiTimeoutError(
+            f"Out of time for {method} {url.split('?', 1)[0]}: the deadline passed"
+        )
+    cut = timeout.clone()
+    total = timeout.total
+    cut.total = min(total, left) if isinstance(total, (int, float)) else left
+    return cut
+
+
+def _before(ends: float | None, wait: float | None) -> float | None:
+    """The wait, unless it would end after the deadline ``ends`` (then: give up now)."""
+    if wait is None or ends is None or time.monotonic() + wait < ends:
+        return wait
+    return None
+
+
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 

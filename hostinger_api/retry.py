@@ -11,6 +11,10 @@ What is retried, and why:
 Waits grow exponentially with jitter, up to ``backoff_max`` each and ``max_wait`` in all for one
 call. ``Retry-After`` (seconds or an HTTP date), on a 429 or 503, replaces the backoff; when it
 asks for longer than is left of ``max_wait``, the call fails at once instead of sleeping.
+
+Inside ``with deadline(seconds):`` every call also ends by that moment: each attempt's timeouts
+are cut to the time left, and no wait is started that would end after it. ``wait_for_action``
+uses it, so that a poll cannot stretch a wait past its timeout.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -25,7 +32,7 @@ from typing import Any, Optional
 
 import urllib3
 
-from hostinger_api._checks import is_number
+from hostinger_api._checks import is_number, positive_seconds
 from hostinger_api.exceptions import ApiValueError
 
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
@@ -131,6 +138,30 @@ class RetryPolicy:
 
 NO_RETRIES = RetryPolicy(total=0)
 """A policy that never retries."""
+
+_DEADLINE: ContextVar[Optional[float]] = ContextVar("hostinger_api_deadline", default=None)
+
+
+def current_deadline() -> Optional[float]:
+    """The ``time.monotonic()`` moment calls made now must end by, if a ``deadline`` is set."""
+    return _DEADLINE.get()
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Make every call inside end within ``seconds`` from now, retries and waits included.
+
+    A call that runs out of time raises what its last attempt gave (``ApiTimeoutError`` when it
+    was cut short). An enclosing, earlier deadline still holds. The deadline belongs to the
+    thread (and the asyncio task) that set it.
+    """
+    ends = time.monotonic() + positive_seconds("seconds", seconds)
+    outer = _DEADLINE.get()
+    token = _DEADLINE.set(ends if outer is None else min(ends, outer))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> float | None:

@@ -8,6 +8,7 @@ import logging
 import socket
 import sys
 import threading
+import time
 
 import pytest
 import urllib3
@@ -27,7 +28,7 @@ from hostinger_api import (
     VPSSnapshotsApi,
 )
 from hostinger_api.rest import RESTClientObject, build_timeout, is_socks_proxy_url, redacted
-from hostinger_api.retry import RetryPolicy
+from hostinger_api.retry import RetryPolicy, deadline
 from hostinger_api.testing import FakeHostingerApi, Fault, faults
 
 SNAPSHOT_PATH = f"/api/vps/v1/virtual-machines/{VM}/snapshot"
@@ -527,3 +528,34 @@ def test_debug_logs_a_failed_call_with_its_attempts(caplog):
     assert f"Could not connect for GET {url} (2 attempts): " in caplog.text
     assert " ms" in caplog.records[-1].getMessage()
     assert TOKEN not in caplog.text
+
+
+def test_inside_a_deadline_no_wait_is_started_that_would_end_after_it(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.error(503, headers={"Retry-After": "1"}), times=2)
+    snapshots, retry = recording_client(fake)
+    with deadline(0.5), pytest.raises(ServiceException):
+        snapshots.get_snapshot_v1(VM)
+    assert (retry.slept, len(fake.requests)) == ([], 1), "a 1 s wait would end after 0.5 s"
+    with deadline(5):
+        assert snapshots.get_snapshot_v1(VM).id == 1
+    assert retry.slept == [1.0], "a 1 s wait ends well within 5 s"
+
+
+def test_inside_a_deadline_an_attempt_is_cut_to_the_time_left(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.slow(30), times=1)
+    snapshots, _ = recording_client(fake)
+    started = time.monotonic()
+    with deadline(0.4), pytest.raises(ApiTimeoutError):
+        snapshots.get_snapshot_v1(VM)
+    assert time.monotonic() - started < 5, "not the 60 s read timeout"
+
+
+def test_a_call_made_after_its_deadline_is_not_sent(fake):
+    snapshots, _ = recording_client(fake)
+    with deadline(0.01):
+        time.sleep(0.02)
+        with pytest.raises(ApiTimeoutError, match=r"Out of time for GET .*: the deadline passed"):
+            snapshots.get_snapshot_v1(VM)
+    assert fake.requests == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -9,7 +10,14 @@ import pytest
 import urllib3
 
 from hostinger_api import ApiValueError, Configuration, RetryPolicy
-from hostinger_api.retry import CONNECT, NO_RETRIES, READ, parse_retry_after
+from hostinger_api.retry import (
+    CONNECT,
+    NO_RETRIES,
+    READ,
+    current_deadline,
+    deadline,
+    parse_retry_after,
+)
 
 
 @pytest.mark.parametrize(
@@ -154,3 +162,23 @@ def test_sleep_sleeps(monkeypatch):
     monkeypatch.setattr("hostinger_api.retry.time.sleep", slept.append)
     RetryPolicy().sleep(0.25)
     assert slept == [0.25]
+
+
+def test_a_deadline_holds_inside_its_block_only_and_an_earlier_outer_one_wins():
+    assert current_deadline() is None
+    with deadline(100):
+        outer = current_deadline()
+        assert outer is not None
+        assert 99 < outer - time.monotonic() <= 100
+        with deadline(1000):
+            assert current_deadline() == outer, "an inner, later deadline cannot extend it"
+        with deadline(1):
+            assert current_deadline() < outer
+        assert current_deadline() == outer
+    assert current_deadline() is None
+
+
+@pytest.mark.parametrize("seconds", [0, -1, float("nan")])
+def test_a_deadline_needs_time(seconds):
+    with pytest.raises(ApiValueError, match="seconds"), deadline(seconds):
+        pass

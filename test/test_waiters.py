@@ -6,16 +6,23 @@ import math
 import time
 
 import pytest
-from support import VM
+from support import VM, RecordingPolicy
 
 from hostinger_api import (
     ActionFailedError,
     ActionTimeoutError,
+    ApiClient,
+    ApiTimeoutError,
     ApiTypeError,
     ApiValueError,
+    NotFoundException,
+    OpenApiException,
+    ServiceException,
     VPSActionsApi,
+    poll_action,
     wait_for_action,
 )
+from hostinger_api.testing import faults
 
 FAST = {"poll_interval": 0.02, "max_poll_interval": 0.05}
 
@@ -94,3 +101,88 @@ def test_the_wait_uses_the_given_client(fake, api_client, snapshots):
     assert [r.path for r in fake.requests] == [
         f"/api/vps/v1/virtual-machines/{VM}/actions/{action.id}"
     ]
+
+
+def test_poll_action_yields_every_poll_and_the_last_one_succeeded(fake, api_client, snapshots):
+    fake.action_seconds = 0.2
+    action = snapshots.create_snapshot_v1(VM)
+    polls = list(poll_action(api_client, VM, action, **FAST))
+    assert len(polls) == len(fake.requests) - 1, "one yield per GET the fake saw"
+    assert len(polls) >= 3
+    assert polls[-1].state == "success"
+    assert all(not p.is_finished() for p in polls[:-1])
+
+
+def test_poll_action_yields_the_failed_action_then_raises(fake, api_client, snapshots):
+    fake.add_vm(VM, fail_actions=True)
+    action = snapshots.create_snapshot_v1(VM)
+    polls = poll_action(api_client, VM, action, **FAST)
+    assert next(polls).state == "error"
+    with pytest.raises(ActionFailedError):
+        next(polls)
+
+
+def test_poll_action_checks_its_arguments_when_called(fake, api_client):
+    with pytest.raises(ApiValueError, match="timeout"):
+        poll_action(api_client, VM, 1, timeout=-1)
+    assert fake.requests == []
+
+
+def test_a_poll_that_hangs_is_cut_at_the_timeout(fake, api_client, snapshots):
+    fake.add_vm(VM, action_seconds=math.inf)
+    action = snapshots.create_snapshot_v1(VM)
+    fake.inject(faults.slow(30), method="GET")  # every poll hangs far past the wait's timeout
+    started = time.monotonic()
+    with pytest.raises(ActionTimeoutError, match=r"was never seen after 0\.5 s") as caught:
+        wait_for_action(api_client, VM, action, timeout=0.5, **FAST)
+    assert time.monotonic() - started < 5, "not the 60 s read timeout, nor its retries"
+    assert caught.value.action is None
+    assert isinstance(caught.value.__cause__, ApiTimeoutError)
+
+
+def test_retries_of_a_poll_stop_at_the_timeout(fake, api_client, snapshots):
+    fake.add_vm(VM, action_seconds=math.inf)
+    action = snapshots.create_snapshot_v1(VM)
+    fake.inject(faults.error(503, headers={"Retry-After": "0.2"}), method="GET", times=1000)
+    started = time.monotonic()
+    with pytest.raises(ActionTimeoutError, match="never seen") as caught:
+        wait_for_action(api_client, VM, action, timeout=0.5, **FAST)
+    assert time.monotonic() - started < 5
+    assert isinstance(caught.value.__cause__, ServiceException)
+
+
+def test_an_outage_shorter_than_the_wait_does_not_end_it(fake, snapshots, caplog):
+    action = snapshots.create_snapshot_v1(VM)
+    fake.inject(faults.error(503), method="GET", times=8)  # more than one poll's 5 attempts
+    configuration = fake.configuration()
+    configuration.retries = RecordingPolicy()  # the client's retries, without their sleeps
+    with ApiClient(configuration) as client, caplog.at_level("WARNING", logger="hostinger_api"):
+        finished = wait_for_action(client, VM, action, timeout=60, **FAST)
+    assert finished.state == "success"
+    assert fake.pending_faults() == 0
+    assert f"Polling action {action.id} failed ((503)" in caplog.text
+
+
+def test_a_poll_that_fails_for_good_in_time_raises_its_error(fake, api_client, snapshots):
+    fake.add_vm(VM, action_seconds=math.inf)
+    action = snapshots.create_snapshot_v1(VM)
+    fake.inject(faults.error(404), method="GET")
+    with pytest.raises(NotFoundException):
+        wait_for_action(api_client, VM, action, timeout=30, **FAST)
+
+
+def test_ctrl_c_is_not_swallowed(fake, api_client, snapshots, monkeypatch):
+    fake.add_vm(VM, action_seconds=math.inf)
+    action = snapshots.create_snapshot_v1(VM)
+
+    def interrupted(seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("hostinger_api.waiters.time.sleep", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        wait_for_action(api_client, VM, action, **FAST)
+
+
+def test_the_failed_and_timed_out_errors_are_openapi_exceptions():
+    assert issubclass(ActionFailedError, OpenApiException)
+    assert issubclass(ActionTimeoutError, OpenApiException)

@@ -33,6 +33,12 @@ class HostingerModel(BaseModel):
         extra="allow",
     )
 
+    def _repr_html_(self) -> str:
+        """How Jupyter shows the model: a compact table of its fields (``repr`` is unchanged)."""
+        from hostinger_api._html import fields_table
+
+        return fields_table(type(self).__name__, iter(self))
+
     def to_str(self) -> str:
         """A readable multi-line rendering."""
         return pprint.pformat(self.model_dump(by_alias=True))
