@@ -43,7 +43,7 @@ EXIT_ACTION_FAILED = 3
 EXIT_WAIT_TIMED_OUT = 4
 EXIT_INTERRUPTED = 130
 
-EXIT_CODES = f"""\
+_HELP_EPILOG = f"""\
 The token is read from {TOKEN_ENVIRONMENT_VARIABLE} in the environment, never from an argument.
 
 exit codes:
@@ -316,7 +316,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="hostinger-api",
         description="Snapshot, restore and delete snapshots of Hostinger VPSes, and wait for "
         "the actions those start.",
-        epilog=EXIT_CODES,
+        epilog=_HELP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[_global_options(suppress=False)],
     )
@@ -331,7 +331,7 @@ def _parser() -> argparse.ArgumentParser:
             help=summary,
             description=summary,
             parents=[common],
-            epilog=EXIT_CODES,
+            epilog=_HELP_EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         leaf.set_defaults(handler=handler)

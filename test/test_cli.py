@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Optional
 
 import pytest
@@ -364,6 +365,14 @@ def test_help_documents_the_exit_codes_and_the_token(capsys):
     ]:
         assert line in text
     assert "HOSTINGER_API_TOKEN" in text
+
+
+def test_the_docs_list_every_exit_code():
+    table = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    codes = [value for name, value in vars(cli).items() if name.startswith("EXIT_")]
+    assert sorted(codes) == [0, 1, 2, 3, 4, 130]
+    for code in codes:
+        assert f"\n| {code} | " in table
 
 
 def test_options_may_follow_the_command(fake):
