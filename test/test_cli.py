@@ -381,6 +381,13 @@ def test_options_may_follow_the_command(fake):
     assert parsed(result)["id"] == fake.snapshot(VM)["id"]
 
 
+def test_the_console_script_is_installed_and_runs():
+    script = Path(sys.executable).with_name("hostinger-api")
+    assert script.exists(), "pip install puts hostinger-api beside the interpreter"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout.strip()) == (0, f"hostinger-api {__version__}")
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as caught:
         cli.main(["--version"])
