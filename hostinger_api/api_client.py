@@ -57,7 +57,9 @@ def _error_model(status: int) -> type[BaseModel]:
 
 
 def _is_json(content_type: str | None) -> bool:
-    return content_type is None or bool(_JSON_CONTENT_TYPE.match(content_type))
+    if content_type is None or content_type == "application/json":
+        return True
+    return bool(_JSON_CONTENT_TYPE.match(content_type))
 
 
 class ApiClient:
@@ -101,7 +103,7 @@ class ApiClient:
 
     def close(self) -> None:
         """Close the pooled connections; the client opens new ones if it is used again."""
-        self.rest_client.pool_manager.clear()
+        self.rest_client.close()
 
     @property
     def user_agent(self) -> str:
@@ -150,7 +152,7 @@ class ApiClient:
         """Build a request: returns ``(method, url, headers, body, post_params)``."""
         if files:
             raise ApiValueError("This API takes no file uploads")
-        headers = dict(self.default_headers)
+        headers = self.default_headers.copy()
         if self.cookie:
             headers["Cookie"] = self.cookie
         if header_params:
@@ -159,16 +161,19 @@ class ApiClient:
                     headers[name] = str(value)
 
         for name, value in (path_params or {}).items():
-            safe = self.configuration.safe_chars_for_path_param
-            resource_path = resource_path.replace(
-                "{" + name + "}", quote(str(self.sanitize_for_serialization(value)), safe=safe)
-            )
+            if type(value) is int:  # every id of this API: nothing to quote
+                text = str(value)
+            else:
+                safe = self.configuration.safe_chars_for_path_param
+                text = quote(str(self.sanitize_for_serialization(value)), safe=safe)
+            resource_path = resource_path.replace("{" + name + "}", text)
 
-        queries = list(query_params or [])
-        self.update_params_for_auth(
-            headers, queries, auth_settings, resource_path, method, body, _request_auth
-        )
-        form = self.parameters_to_tuples(post_params or [], collection_formats)
+        queries = list(query_params) if query_params else []
+        if auth_settings:
+            self.update_params_for_auth(
+                headers, queries, auth_settings, resource_path, method, body, _request_auth
+            )
+        form = self.parameters_to_tuples(post_params, collection_formats) if post_params else []
         if body is not None:
             body = self.sanitize_for_serialization(body)
 
@@ -247,18 +252,38 @@ class ApiClient:
         response_types_map: Mapping[str, ResponseType] | None = None,
     ) -> ApiResponse[Any]:
         """Turn a read response into an ``ApiResponse``, or raise the exception its status means."""
+        return ApiResponse.model_construct(
+            status_code=response_data.status,
+            data=self._data_of(response_data, response_types_map),
+            headers=response_data.headers,
+            raw_data=response_data.data,
+        )
+
+    def _data_of(
+        self,
+        response_data: rest.RESTResponse,
+        response_types_map: Mapping[str, ResponseType] | None = None,
+    ) -> Any:
+        """The deserialized body of a read response, or the exception its status means.
+
+        What ``response_deserialize`` puts in ``data``; the plain form of an operation returns
+        it as it is, without building an ``ApiResponse`` nobody will see.
+        """
         if response_data.data is None:
             raise ApiValueError("Call read() on the response before deserializing it")
         status = response_data.status
         types = response_types_map or {}
-        response_type = types.get(str(status), types.get(f"{str(status)[0]}XX"))
-        content_type = response_data.getheader("content-type")
+        key = str(status)
+        response_type = types.get(key)
+        if response_type is None:
+            response_type = types.get(key[0] + "XX")
+        content_type = response_data.headers.get("content-type")
 
         if not 200 <= status <= 299:
             data = self._error_data(response_data, response_type or _error_model(status))
             text = response_data.data.decode("utf-8", "replace")
             raise ApiException.from_response(http_resp=response_data, body=text, data=data)
-        if response_type is None and str(status) not in types:
+        if response_type is None and key not in types:
             # Another 2xx than the documented 200 still carries the operation's result.
             response_type = types.get("200")
 
@@ -279,12 +304,7 @@ class ApiClient:
                 return_data = self.deserialize(text, response_type, content_type)
             except (ValueError, ValidationError) as error:
                 raise self._decode_error(response_data, str(error)) from None
-        return ApiResponse.model_construct(
-            status_code=status,
-            data=return_data,
-            headers=response_data.headers,
-            raw_data=response_data.data,
-        )
+        return return_data
 
     def _error_data(self, response_data: rest.RESTResponse, model: ResponseType) -> Any:
         """The error body as its model, or None when it is not that model (an HTML page, say)."""

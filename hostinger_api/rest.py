@@ -157,6 +157,12 @@ class RESTClientObject:
         self.configuration = configuration
         self.retry_policy = RetryPolicy.from_setting(configuration.retries)
         self._secure_origins: set[str] = set()
+        self._pools: dict[str, urllib3.HTTPConnectionPool] = {}
+        self._default_timeout: tuple[object, object, urllib3.Timeout] = (
+            _NOT_BUILT,
+            _NOT_BUILT,
+            urllib3.Timeout(),
+        )
         pool_args: dict[str, Any] = {
             "num_pools": 4,
             "maxsize": configuration.connection_pool_maxsize,
@@ -196,6 +202,13 @@ class RESTClientObject:
                 raise ApiValueError(_hide_credentials(message, proxy)) from None
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
+        # A proxy for http:// rewrites each request, so only its manager may send them.
+        self._direct = not isinstance(self.pool_manager, urllib3.ProxyManager)
+
+    def close(self) -> None:
+        """Close every pooled connection; the next request opens new ones."""
+        self._pools.clear()
+        self.pool_manager.clear()
 
     def request(
         self,
@@ -214,13 +227,19 @@ class RESTClientObject:
         connection dropped mid-body can be retried too; otherwise it is left unread.
         """
         method = method.upper()
-        self._refuse_insecure(url)
-        timeout = build_timeout(_request_timeout, self.configuration)
+        origin = _origin(url)
+        if origin not in self._secure_origins:
+            self._refuse_insecure(url, origin)
+        timeout = (
+            self._configured_timeout()
+            if _request_timeout is None
+            else build_timeout(_request_timeout, self.configuration)
+        )
         if post_params:
             headers = dict(headers or {})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             body = urlencode(post_params)
-        payload = _encode_body(body)
+        payload = None if body is None else _encode_body(body)
         debug = _logger.isEnabledFor(logging.DEBUG)
         if debug:
             _logger.debug("%s %s headers=%s", method, url, redacted(headers or {}))
@@ -233,7 +252,7 @@ class RESTClientObject:
             try:
                 attempt_timeout = timeout if ends is None else _within(timeout, ends, method, url)
                 response = self._send_once(
-                    method, url, payload, headers, attempt_timeout, _preload_content
+                    method, url, origin, payload, headers, attempt_timeout, _preload_content
                 )
             except (HTTPError, OSError) as error:
                 failure = _failure_kind(error)
@@ -255,7 +274,11 @@ class RESTClientObject:
                         ends, policy.next_wait(retries, waited, parse_retry_after(asked))
                     )
                 if wait is None:
-                    target = self._redirect_target(method, url, response)
+                    target = (
+                        self._redirect_target(method, url, response)
+                        if 300 <= status < 400
+                        else None
+                    )
                     if target is None or redirects >= _MAX_REDIRECTS:
                         if debug:
                             body = response.data if _preload_content else None
@@ -264,6 +287,7 @@ class RESTClientObject:
                     _discard(response)
                     _logger.info("Following the redirect of %s %s to %s", method, url, target)
                     url = target
+                    origin = _origin(url)
                     redirects += 1
                     continue
                 _discard(response)
@@ -285,22 +309,39 @@ class RESTClientObject:
         self,
         method: str,
         url: str,
+        origin: str,
         payload: bytes | None,
         headers: dict[str, str] | None,
         timeout: urllib3.Timeout,
         preload: bool,
     ) -> urllib3.BaseHTTPResponse:
         """One attempt, with no retry or redirect of urllib3's; with ``preload``, body included."""
-        response = self.pool_manager.urlopen(
-            method,
-            url,
-            body=payload,
-            headers=headers,
-            timeout=timeout,
-            preload_content=False,
-            retries=False,
-            redirect=False,
-        )
+        if self._direct:
+            pool = self._pools.get(origin)
+            if pool is None or pool.pool is None:
+                pool = self._pool(origin)
+            response = pool.urlopen(
+                method,
+                url[len(origin) :] or "/",
+                body=payload,
+                headers=headers,
+                timeout=timeout,
+                preload_content=False,
+                retries=_NO_URLLIB3_RETRIES,
+                redirect=False,
+                assert_same_host=False,
+            )
+        else:
+            response = self.pool_manager.urlopen(
+                method,
+                url,
+                body=payload,
+                headers=headers,
+                timeout=timeout,
+                preload_content=False,
+                retries=_NO_URLLIB3_RETRIES,
+                redirect=False,
+            )
         if preload:
             try:
                 response.data  # noqa: B018 (reads and keeps the body)
@@ -308,11 +349,26 @@ class RESTClientObject:
                 raise _undecodable(response, error) from None
         return response
 
-    def _refuse_insecure(self, url: str) -> None:
+    def _pool(self, origin: str) -> urllib3.HTTPConnectionPool:
+        """The pool of connections to ``origin``, kept so that no request parses its URL again.
+
+        Asked for again when missing or closed behind this object's back (``pool_manager.clear()``).
+        """
+        pool = self.pool_manager.connection_from_url(origin)
+        self._pools[origin] = pool
+        return pool
+
+    def _configured_timeout(self) -> urllib3.Timeout:
+        """The configuration's timeouts, built once for as long as they stay the same."""
+        connect, read = self.configuration.connect_timeout, self.configuration.read_timeout
+        cached_connect, cached_read, timeout = self._default_timeout
+        if connect != cached_connect or read != cached_read:
+            timeout = build_timeout(None, self.configuration)
+            self._default_timeout = (connect, read, timeout)
+        return timeout
+
+    def _refuse_insecure(self, url: str, origin: str) -> None:
         """Refuse to send the token in clear text to anything but this machine, unless allowed."""
-        origin = _origin(url)
-        if origin in self._secure_origins:
-            return
         try:
             parsed = parse_url(url)
         except LocationValueError as error:
@@ -351,6 +407,9 @@ class RESTClientObject:
 
 
 _MAX_REDIRECTS = 5
+_NOT_BUILT = object()
+_NO_URLLIB3_RETRIES = urllib3.Retry(total=False, redirect=False)
+"""Built once: urllib3 would build this from ``retries=False`` on every request."""
 
 
 def _within(timeout: urllib3.Timeout, ends: float, method: str, url: str) -> urllib3.Timeout:

@@ -559,3 +559,14 @@ def test_a_call_made_after_its_deadline_is_not_sent(fake):
         with pytest.raises(ApiTimeoutError, match=r"Out of time for GET .*: the deadline passed"):
             snapshots.get_snapshot_v1(VM)
     assert fake.requests == []
+
+
+def test_pools_closed_behind_the_client_s_back_are_opened_again(fake):
+    fake.set_snapshot(VM)
+    with ApiClient(fake.configuration()) as client:
+        snapshots = VPSSnapshotsApi(client)
+        assert snapshots.get_snapshot_v1(VM).id == 1
+        client.rest_client.pool_manager.clear()  # what the generated package's close() does
+        assert snapshots.get_snapshot_v1(VM).id == 1
+        client.close()
+        assert snapshots.get_snapshot_v1(VM).id == 1, "a closed client opens new connections"

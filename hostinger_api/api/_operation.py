@@ -104,6 +104,19 @@ class ApiBase:
         response.read()
         return self.api_client.response_deserialize(response, operation.response_types_map)
 
+    def _call_data(
+        self,
+        operation: Operation[T],
+        path_params: Mapping[str, int],
+        query_params: list[tuple[str, Any]],
+        options: RequestOptions,
+    ) -> T:
+        """``_call``'s ``data`` alone, for the plain form: no ``ApiResponse`` is built."""
+        response = self._send(operation, path_params, query_params, options, preload=True)
+        response.read()
+        data: T = self.api_client._data_of(response, operation.response_types_map)
+        return data
+
     def _stream(
         self,
         operation: Operation[Any],

@@ -49,9 +49,9 @@ class VPSActionsApi(ApiBase):
         options = RequestOptions(
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(
+        return self._call_data(
             _GET_ACTION, _vm_and_action(virtual_machine_id, action_id), [], options
-        ).data
+        )
 
     def get_action_details_v1_with_http_info(
         self,
@@ -99,7 +99,7 @@ class VPSActionsApi(ApiBase):
         options = RequestOptions(
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_LIST_ACTIONS, *_vm_and_page(virtual_machine_id, page), options).data
+        return self._call_data(_LIST_ACTIONS, *_vm_and_page(virtual_machine_id, page), options)
 
     def get_actions_v1_with_http_info(
         self,

@@ -50,7 +50,7 @@ class VPSSnapshotsApi(ApiBase):
         options = RequestOptions(
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_CREATE, _vm(virtual_machine_id), [], options).data
+        return self._call_data(_CREATE, _vm(virtual_machine_id), [], options)
 
     def create_snapshot_v1_with_http_info(
         self,
@@ -95,7 +95,7 @@ class VPSSnapshotsApi(ApiBase):
         options = RequestOptions(
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_DELETE, _vm(virtual_machine_id), [], options).data
+        return self._call_data(_DELETE, _vm(virtual_machine_id), [], options)
 
     def delete_snapshot_v1_with_http_info(
         self,
@@ -140,7 +140,7 @@ class VPSSnapshotsApi(ApiBase):
         options = RequestOptions(
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_GET, _vm(virtual_machine_id), [], options).data
+        return self._call_data(_GET, _vm(virtual_machine_id), [], options)
 
     def get_snapshot_v1_with_http_info(
         self,
@@ -185,7 +185,7 @@ class VPSSnapshotsApi(ApiBase):
         options = RequestOptions(
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_RESTORE, _vm(virtual_machine_id), [], options).data
+        return self._call_data(_RESTORE, _vm(virtual_machine_id), [], options)
 
     def restore_snapshot_v1_with_http_info(
         self,
