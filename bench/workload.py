@@ -64,23 +64,17 @@ def paired_cpu(
     shared, noisy machine, so that their ratio holds still even when the absolute times do not.
     """
     clock = time.process_time_ns
-    mine = raw = 0
+    spent = {ours: 0, floor: 0}
     for index in range(calls):
-        if index & 1:
-            started = clock()
-            ours()
-            middle = clock()
-            floor()
-            mine += middle - started
-            raw += clock() - middle
-        else:
-            started = clock()
-            floor()
-            middle = clock()
-            ours()
-            raw += middle - started
-            mine += clock() - middle
-    return mine / calls / 1000, raw / calls / 1000
+        first, second = (ours, floor) if index & 1 else (floor, ours)
+        started = clock()
+        first()
+        middle = clock()
+        second()
+        ended = clock()
+        spent[first] += middle - started
+        spent[second] += ended - middle
+    return spent[ours] / calls / 1000, spent[floor] / calls / 1000
 
 
 def percall(port: int, calls: int, rounds: int) -> dict[str, Any]:

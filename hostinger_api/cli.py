@@ -159,17 +159,14 @@ def _wait(session: Session, action_id: int) -> int:
             poll_interval=session.poll_interval,
         ):
             progress.update(seen)
-    except ActionFailedError as failed:
+    except (ActionFailedError, ActionTimeoutError) as ended:
         progress.end()
-        if failed.action is not None:
-            session.show(failed.action)
-        session.say(f"hostinger-api: {failed}")
-        return EXIT_ACTION_FAILED
-    except ActionTimeoutError as late:
-        progress.end()
-        if late.action is not None:
-            session.show(late.action)
-        session.say(f"hostinger-api: {late}. The action goes on. {resume}")
+        if ended.action is not None:
+            session.show(ended.action)
+        if isinstance(ended, ActionFailedError):
+            session.say(f"hostinger-api: {ended}")
+            return EXIT_ACTION_FAILED
+        session.say(f"hostinger-api: {ended}. The action goes on. {resume}")
         return EXIT_WAIT_TIMED_OUT
     except ApiException as error:
         progress.end()

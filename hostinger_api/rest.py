@@ -316,32 +316,23 @@ class RESTClientObject:
         preload: bool,
     ) -> urllib3.BaseHTTPResponse:
         """One attempt, with no retry or redirect of urllib3's; with ``preload``, body included."""
+        sender: urllib3.HTTPConnectionPool | urllib3.PoolManager = self.pool_manager
+        target = url
         if self._direct:
             pool = self._pools.get(origin)
-            if pool is None or pool.pool is None:
-                pool = self._pool(origin)
-            response = pool.urlopen(
-                method,
-                url[len(origin) :] or "/",
-                body=payload,
-                headers=headers,
-                timeout=timeout,
-                preload_content=False,
-                retries=_NO_URLLIB3_RETRIES,
-                redirect=False,
-                assert_same_host=False,
-            )
-        else:
-            response = self.pool_manager.urlopen(
-                method,
-                url,
-                body=payload,
-                headers=headers,
-                timeout=timeout,
-                preload_content=False,
-                retries=_NO_URLLIB3_RETRIES,
-                redirect=False,
-            )
+            sender = pool if pool is not None and pool.pool is not None else self._pool(origin)
+            target = url[len(origin) :] or "/"
+        response = sender.urlopen(
+            method,
+            target,
+            body=payload,
+            headers=headers,
+            timeout=timeout,
+            preload_content=False,
+            retries=_NO_URLLIB3_RETRIES,
+            redirect=False,
+            assert_same_host=False,  # what a pool manager sets itself
+        )
         if preload:
             try:
                 response.data  # noqa: B018 (reads and keeps the body)
