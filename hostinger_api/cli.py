@@ -254,7 +254,8 @@ def _actions_table(page: VPSV1ActionListResponse) -> str:
     meta = page.meta
     if meta is not None and meta.total is not None and meta.per_page:
         pages = max(1, math.ceil(meta.total / meta.per_page))
-        lines.append(f"page {meta.current_page} of {pages}, {meta.total} actions in all")
+        noun = "action" if meta.total == 1 else "actions"
+        lines.append(f"page {meta.current_page} of {pages}, {meta.total} {noun} in all")
     return "\n".join(lines)
 
 

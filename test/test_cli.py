@@ -330,6 +330,14 @@ def test_missing_fields_show_as_a_dash_and_a_page_without_meta_has_no_footer(fak
     assert out.splitlines()[1:] == ["9   -     -      -           -"]
 
 
+def test_a_page_of_one_action_says_so(fake):
+    fake.respond_with(
+        200, {"data": [{"id": 9}], "meta": {"current_page": 1, "per_page": 15, "total": 1}}
+    )
+    _, out, _ = in_process(fake, "action", "list", str(VM))
+    assert out.splitlines()[-1] == "page 1 of 1, 1 action in all"
+
+
 def test_a_timeout_that_is_not_a_number_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as caught:
         cli.main(["--timeout", "soon", "action", "wait", str(VM), "1"])
