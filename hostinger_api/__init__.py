@@ -22,6 +22,7 @@ from hostinger_api._version import __version__
 if TYPE_CHECKING:
     from hostinger_api.api.vps_actions_api import VPSActionsApi
     from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
+    from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
     from hostinger_api.api_client import ApiClient
     from hostinger_api.api_response import ApiResponse
     from hostinger_api.configuration import Configuration
@@ -54,9 +55,13 @@ if TYPE_CHECKING:
         CommonSchemaUnprocessableContentResponseSchema,
         InlineObject,
         InlineObject1,
+        VirtualMachineState,
         VPSV1ActionActionResource,
         VPSV1ActionListResponse,
+        VPSV1IPAddressIPAddressResource,
         VPSV1SnapshotSnapshotResource,
+        VPSV1TemplateTemplateResource,
+        VPSV1VirtualMachineVirtualMachineResource,
     )
     from hostinger_api.restore_points import restore_point
     from hostinger_api.retry import RetryPolicy
@@ -65,6 +70,7 @@ if TYPE_CHECKING:
 _MODULE_OF: dict[str, str] = {
     "VPSActionsApi": "hostinger_api.api.vps_actions_api",
     "VPSSnapshotsApi": "hostinger_api.api.vps_snapshots_api",
+    "VPSVirtualMachineApi": "hostinger_api.api.vps_virtual_machine_api",
     "ApiClient": "hostinger_api.api_client",
     "ApiResponse": "hostinger_api.api_response",
     "Configuration": "hostinger_api.configuration",
@@ -107,7 +113,11 @@ _MODULE_OF: dict[str, str] = {
             "InlineObject1",
             "VPSV1ActionActionResource",
             "VPSV1ActionListResponse",
+            "VPSV1IPAddressIPAddressResource",
             "VPSV1SnapshotSnapshotResource",
+            "VPSV1TemplateTemplateResource",
+            "VPSV1VirtualMachineVirtualMachineResource",
+            "VirtualMachineState",
         ],
         "hostinger_api.models",
     ),

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional, Union, get_args, get_origin
 from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -350,22 +350,26 @@ class ApiClient:
         except ApiValueError:
             raise
         except ValidationError as error:
-            raise ApiValueError(f"The body is not a {response_type}: {_describe(error)}") from None
+            name = _type_name(response_type)
+            raise ApiValueError(f"The body is not a {name}: {_describe(error)}") from None
         except (TypeError, ValueError, AttributeError, OverflowError) as error:
-            raise ApiValueError(f"The body is not a {response_type}: {error}") from None
+            raise ApiValueError(f"The body is not a {_type_name(response_type)}: {error}") from None
 
-    def _deserialize(self, data: Any, klass: ResponseType) -> Any:
+    def _deserialize(self, data: Any, klass: Any) -> Any:
         if data is None or klass is None:
             return None
-        if isinstance(klass, str):
-            list_of = _LIST_TYPE.match(klass)
-            if list_of:
-                return [self._deserialize(item, list_of.group(1)) for item in data]
-            dict_of = _DICT_TYPE.match(klass)
-            if dict_of:
+        container = _container_of(klass)
+        if container is not None:
+            kind, item_type = container
+            if kind is list and isinstance(data, list):
+                return [self._element(item, item_type, klass, at) for at, item in enumerate(data)]
+            if kind is dict and isinstance(data, dict):
                 return {
-                    key: self._deserialize(value, dict_of.group(2)) for key, value in data.items()
+                    key: self._element(value, item_type, klass, key) for key, value in data.items()
                 }
+            what = "empty" if data == "" else f"a {type(data).__name__}"
+            raise ApiValueError(f"The body is not a {_type_name(klass)}: it is {what}")
+        if isinstance(klass, str):
             klass = self._resolve_type(klass)
         if klass is object:
             return data
@@ -379,6 +383,23 @@ class ApiClient:
         if isinstance(klass, type) and issubclass(klass, BaseModel):
             return klass.model_validate(data)
         raise ApiValueError(f"Cannot deserialize into {klass!r}")
+
+    def _element(self, data: Any, item_type: Any, container: Any, where: object) -> Any:
+        """One item of a list or dict body, named in the error when it does not fit.
+
+        A null item is refused: a list of models that holds None breaks the caller's loop later,
+        far from the cause.
+        """
+        if data is None:
+            raise ApiValueError(
+                f"The body is not a {_type_name(container)}: item {where!r} is null"
+            )
+        try:
+            return self._deserialize(data, item_type)
+        except ValidationError as error:
+            raise ApiValueError(
+                f"The body is not a {_type_name(container)}: item {where!r}: {_describe(error)}"
+            ) from None
 
     @staticmethod
     def _resolve_type(name: str) -> Any:
@@ -464,6 +485,35 @@ class ApiClient:
     def select_header_content_type(self, content_types: Sequence[str]) -> str | None:
         """The JSON one among ``content_types``, else the first, else None."""
         return self.select_header_accept(content_types)
+
+
+def _container_of(klass: Any) -> Optional[tuple[type, Any]]:
+    """``(list, X)`` for ``List[X]`` and ``(dict, X)`` for ``Dict[K, X]``, named or typed."""
+    if isinstance(klass, str):
+        list_of = _LIST_TYPE.match(klass)
+        if list_of:
+            return list, list_of.group(1)
+        dict_of = _DICT_TYPE.match(klass)
+        return (dict, dict_of.group(2)) if dict_of else None
+    origin = get_origin(klass)
+    if origin is list:
+        return list, get_args(klass)[0]
+    if origin is dict:
+        return dict, get_args(klass)[1]
+    return None
+
+
+def _type_name(klass: Any) -> str:
+    """How a response type reads in an error: ``List[X]`` whether it was named or typed."""
+    if isinstance(klass, str):
+        return klass
+    container = _container_of(klass)
+    if container is None:
+        return getattr(klass, "__name__", repr(klass))
+    kind, item_type = container
+    if kind is list:
+        return f"List[{_type_name(item_type)}]"
+    return f"Dict[str, {_type_name(item_type)}]"
 
 
 def _describe(error: ValidationError) -> str:

@@ -2,5 +2,6 @@
 
 from hostinger_api.api.vps_actions_api import VPSActionsApi
 from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
+from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
 
-__all__ = ["VPSActionsApi", "VPSSnapshotsApi"]
+__all__ = ["VPSActionsApi", "VPSSnapshotsApi", "VPSVirtualMachineApi"]

@@ -1,4 +1,4 @@
-"""The resources and error bodies of the VPS snapshot and action operations."""
+"""The resources and error bodies of the VPS snapshot, action and virtual-machine operations."""
 
 from hostinger_api.models.common_schema_error_response_schema import (
     CommonSchemaErrorResponseSchema,
@@ -19,7 +19,15 @@ from hostinger_api.models.vpsv1_action_action_resource import (
     VPSV1ActionActionResource,
 )
 from hostinger_api.models.vpsv1_action_list_response import VPSV1ActionListResponse
+from hostinger_api.models.vpsv1_ip_address_ip_address_resource import (
+    VPSV1IPAddressIPAddressResource,
+)
 from hostinger_api.models.vpsv1_snapshot_snapshot_resource import VPSV1SnapshotSnapshotResource
+from hostinger_api.models.vpsv1_template_template_resource import VPSV1TemplateTemplateResource
+from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import (
+    VirtualMachineState,
+    VPSV1VirtualMachineVirtualMachineResource,
+)
 
 __all__ = [
     "ActionState",
@@ -31,5 +39,9 @@ __all__ = [
     "InlineObject1",
     "VPSV1ActionActionResource",
     "VPSV1ActionListResponse",
+    "VPSV1IPAddressIPAddressResource",
     "VPSV1SnapshotSnapshotResource",
+    "VPSV1TemplateTemplateResource",
+    "VPSV1VirtualMachineVirtualMachineResource",
+    "VirtualMachineState",
 ]
