@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         help="how long an action takes to finish (default: 2)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with a certificate from a throwaway CA (needs trustme); prints its path",
+    )
     return parser
 
 
@@ -49,14 +54,20 @@ def main(argv: Optional[list[str]] = None) -> int:
         vms=options.vm,
         accept_any_vm=options.any_vm or not options.vm,
         action_seconds=options.action_seconds,
+        tls=options.tls,
     )
     try:
         fake.start()
+    except RuntimeError as error:  # --tls without trustme
+        print(error, file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"Cannot listen on 127.0.0.1:{options.port}: {error.strerror}", file=sys.stderr)
         return 1
     with fake:
         print(f"Fake Hostinger API listening on {fake.url}", flush=True)
+        if options.tls:
+            print(f"CA certificate: {fake.ca_file}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return 0

@@ -2,6 +2,8 @@
 
 It keeps a log of the requests it received, with the Authorization header redacted, so tests
 can assert on what reached the network (and that nothing did, when input was refused).
+With ``tls=True`` it speaks HTTPS, with a certificate from a throwaway CA made at start, so
+tests exercise the TLS path every real user takes.
 """
 
 from __future__ import annotations
@@ -9,13 +11,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
+import shutil
 import socket
+import ssl
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Optional
+from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 from hostinger_api.configuration import Configuration
@@ -26,6 +32,9 @@ _REDACTED = "<redacted>"
 _IDLE_CONNECTION_SECONDS = 30
 _STOP_CHECK_SECONDS = 0.005  # how soon stop() is noticed: tests start and stop a fake each
 _NO_BODY_STATUSES = frozenset({204, 304})
+_HANDSHAKE_SECONDS = 10.0  # a client that connects and never says hello costs one thread this long
+_LINGER_SECONDS = 1.0  # unread input at close makes a reset, which can destroy the answer sent
+DEFAULT_TLS_HOSTNAMES = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -115,13 +124,109 @@ class _Server(ThreadingHTTPServer):
         self.fake = fake
         super().__init__(address, _Handler)
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, in its own thread: the TLS handshake happens here, not in accept.
+
+        A client that connects and never completes the handshake holds up only its own thread,
+        for at most ``_HANDSHAKE_SECONDS``.
+        """
+        tls = self.fake._tls
+        if tls is None:
+            super().finish_request(request, client_address)
+            return
+        self.fake._track(request, open_=True)
+        try:
+            request.settimeout(_HANDSHAKE_SECONDS)
+            connection = tls.context.wrap_socket(request, server_side=True)
+        except OSError as error:  # ssl.SSLError is one: a bad certificate, plain HTTP, a timeout
+            _logger.info("TLS handshake with %s failed: %s", client_address[0], error)
+            return
+        finally:
+            self.fake._track(request, open_=False)
+        try:
+            super().finish_request(connection, client_address)
+        finally:
+            _close(connection)
+
+    def shutdown_request(self, request: Any) -> None:
+        if request.fileno() != -1:  # -1: handed over to TLS, which closed it already
+            _close(request)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up is normal; anything else is logged, not printed."""
         error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError):
+        if isinstance(error, (ConnectionError, ssl.SSLError)):
             _logger.debug("%s hung up: %s", client_address, error)
         else:
             _logger.exception("The fake failed to answer %s", client_address)
+
+
+def _close(connection: socket.socket) -> None:
+    """Close after the answer has left: say we are done, then drain what the client still sends.
+
+    Closing a socket with unread input sends a reset, and a reset can make the client's system
+    drop the answer it had already received (the error explaining why the connection closes).
+    """
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(connection, socket.SHUT_WR)  # the raw socket's, also under TLS
+        connection.settimeout(_LINGER_SECONDS)
+        drained = 0
+        while drained < (1 << 20):
+            chunk = socket.socket.recv(connection, 65536)
+            if not chunk:
+                break
+            drained += len(chunk)
+    connection.close()
+
+
+@dataclass(frozen=True)
+class _Tls:
+    """The fake's TLS material: the server context and the PEM files other tools can use."""
+
+    directory: str
+    context: ssl.SSLContext
+    ca_file: str
+    ca_pem: bytes
+    client_cert_file: Optional[str]
+    client_key_file: Optional[str]
+
+
+def _make_tls(hostnames: tuple[str, ...], client_cert_required: bool) -> _Tls:
+    """A throwaway CA, a server certificate for ``hostnames`` and, if asked, a client one."""
+    try:
+        import trustme
+    except ImportError:
+        raise RuntimeError(
+            "FakeHostingerApi(tls=True) makes its certificates with trustme, a test-only "
+            "dependency: pip install trustme (or pip install 'hostinger_api[test]')"
+        ) from None
+    authority = trustme.CA(organization_name="hostinger_api fake")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    authority.issue_cert(*hostnames, common_name=hostnames[0]).configure_cert(context)
+    directory = tempfile.mkdtemp(prefix="hostinger-fake-tls-")
+    ca_file = os.path.join(directory, "ca.pem")
+    authority.cert_pem.write_to_path(ca_file)
+    client_cert_file = client_key_file = None
+    if client_cert_required:
+        context.verify_mode = ssl.CERT_REQUIRED
+        authority.configure_trust(context)
+        client = authority.issue_cert(
+            "client@hostinger-api.test", common_name="hostinger_api test client"
+        )
+        client_cert_file = os.path.join(directory, "client-cert.pem")
+        client_key_file = os.path.join(directory, "client-key.pem")
+        for pem in client.cert_chain_pems:
+            pem.write_to_path(client_cert_file, append=True)
+        client.private_key_pem.write_to_path(client_key_file)
+    return _Tls(
+        directory=directory,
+        context=context,
+        ca_file=ca_file,
+        ca_pem=authority.cert_pem.bytes(),
+        client_cert_file=client_cert_file,
+        client_key_file=client_key_file,
+    )
 
 
 class FakeHostingerApi(FakeHostinger):
@@ -134,12 +239,34 @@ class FakeHostingerApi(FakeHostinger):
                 VPSSnapshotsApi(api_client).create_snapshot_v1(1268054)
             assert fake.requests[-1].method == "POST"
 
-    The keyword arguments are ``FakeHostinger``'s, plus ``port`` (0: any free port).
+    The keyword arguments are ``FakeHostinger``'s, plus:
+
+    :param port: the port to listen on (0: any free port).
+    :param tls: serve HTTPS, with a certificate from a CA made at start (needs trustme).
+    :param client_cert_required: with ``tls``, refuse clients without a certificate from that CA.
+    :param tls_hostnames: the names and addresses the server certificate is valid for; another
+        name than 127.0.0.1 makes a certificate that does not match the URL.
     """
 
-    def __init__(self, *, port: int = 0, **service: Any) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        tls: bool = False,
+        client_cert_required: bool = False,
+        tls_hostnames: Union[tuple[str, ...], list[str]] = DEFAULT_TLS_HOSTNAMES,
+        **service: Any,
+    ) -> None:
+        if client_cert_required and not tls:
+            raise ValueError("client_cert_required=True needs tls=True")
+        if not tls_hostnames:
+            raise ValueError("tls_hostnames must name at least one host or address")
         super().__init__(**service)
         self._requested_port = port
+        self.tls = tls
+        self.client_cert_required = client_cert_required
+        self.tls_hostnames = tuple(tls_hostnames)
+        self._tls: Optional[_Tls] = None
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
         self._requests: list[RecordedRequest] = []
@@ -163,7 +290,13 @@ class FakeHostingerApi(FakeHostinger):
         if self._server is not None:
             raise RuntimeError("The fake Hostinger API is already running")
         self._stopping.clear()
-        self._server = _Server(("127.0.0.1", self._requested_port), self)
+        if self.tls:
+            self._tls = _make_tls(self.tls_hostnames, self.client_cert_required)
+        try:
+            self._server = _Server(("127.0.0.1", self._requested_port), self)
+        except BaseException:
+            self._remove_tls()
+            raise
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _STOP_CHECK_SECONDS},
@@ -188,6 +321,12 @@ class FakeHostingerApi(FakeHostinger):
         server.server_close()
         thread.join()
         self._server = self._thread = None
+        self._remove_tls()
+
+    def _remove_tls(self) -> None:
+        if self._tls is not None:
+            shutil.rmtree(self._tls.directory, ignore_errors=True)
+            self._tls = None
 
     @property
     def port(self) -> int:
@@ -198,12 +337,55 @@ class FakeHostingerApi(FakeHostinger):
 
     @property
     def url(self) -> str:
-        """The base URL to give ``Configuration(host=...)``."""
-        return f"http://127.0.0.1:{self.port}"
+        """The base URL to give ``Configuration(host=...)``: ``https://`` with ``tls``."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def configuration(self) -> Configuration:
-        """A configuration pointing at this fake, with its token."""
-        return Configuration(host=self.url, access_token=self.token)
+        """A configuration pointing at this fake, with its token, that works as it is.
+
+        With ``tls`` it trusts the fake's CA (``ssl_ca_cert``) and, when the fake requires one,
+        presents the client certificate (``cert_file``, ``key_file``).
+        """
+        configuration = Configuration(host=self.url, access_token=self.token)
+        if self.tls:
+            tls = self._running_tls()
+            configuration.ssl_ca_cert = tls.ca_file
+            configuration.cert_file = tls.client_cert_file
+            configuration.key_file = tls.client_key_file
+        return configuration
+
+    @property
+    def ca_file(self) -> str:
+        """The PEM file of the CA that signed the fake's certificates (removed at ``stop()``)."""
+        return self._running_tls().ca_file
+
+    @property
+    def ca_pem(self) -> bytes:
+        """The CA's certificate as PEM bytes, for ``Configuration.ca_cert_data``."""
+        return self._running_tls().ca_pem
+
+    @property
+    def client_cert_file(self) -> str:
+        """With ``client_cert_required``: a PEM file with a client certificate the fake accepts."""
+        return self._client_files()[0]
+
+    @property
+    def client_key_file(self) -> str:
+        """With ``client_cert_required``: the PEM file of that certificate's private key."""
+        return self._client_files()[1]
+
+    def _running_tls(self) -> _Tls:
+        if not self.tls:
+            raise RuntimeError("This fake serves plain HTTP: create it with tls=True")
+        if self._tls is None:
+            raise RuntimeError("The fake Hostinger API is not running: start() it first")
+        return self._tls
+
+    def _client_files(self) -> tuple[str, str]:
+        tls = self._running_tls()
+        if tls.client_cert_file is None or tls.client_key_file is None:
+            raise RuntimeError("This fake takes no client certificate: use client_cert_required")
+        return tls.client_cert_file, tls.client_key_file
 
     @property
     def requests(self) -> list[RecordedRequest]:
