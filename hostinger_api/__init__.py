@@ -47,6 +47,16 @@ if TYPE_CHECKING:
         UnauthorizedException,
         UnprocessableEntityException,
     )
+    from hostinger_api.fleet import (
+        FleetInterrupted,
+        FleetProgress,
+        FleetReport,
+        Outcome,
+        VmResult,
+        create_snapshots,
+        delete_snapshots,
+        restore_snapshots,
+    )
     from hostinger_api.models import (
         ActionState,
         CommonSchemaErrorResponseSchema,
@@ -76,6 +86,19 @@ _MODULE_OF: dict[str, str] = {
     "Configuration": "hostinger_api.configuration",
     "RetryPolicy": "hostinger_api.retry",
     "restore_point": "hostinger_api.restore_points",
+    **dict.fromkeys(
+        [
+            "FleetInterrupted",
+            "FleetProgress",
+            "FleetReport",
+            "Outcome",
+            "VmResult",
+            "create_snapshots",
+            "delete_snapshots",
+            "restore_snapshots",
+        ],
+        "hostinger_api.fleet",
+    ),
     "poll_action": "hostinger_api.waiters",
     "wait_for_action": "hostinger_api.waiters",
     **dict.fromkeys(
@@ -125,7 +148,7 @@ _MODULE_OF: dict[str, str] = {
 
 _SUBMODULES = frozenset(
     {"api", "api_client", "api_response", "configuration", "exceptions", "models", "rest"}
-    | {"restore_points", "retry", "testing", "waiters"}
+    | {"fleet", "restore_points", "retry", "testing", "waiters"}
 )
 
 __all__ = ["__version__", *_MODULE_OF]
