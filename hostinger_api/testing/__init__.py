@@ -1,8 +1,9 @@
 """A fake Hostinger API for tests: a real HTTP server on loopback, with in-memory state.
 
-``FakeHostingerApi`` serves the snapshot and action endpoints with Hostinger's semantics: a
-bearer token is required, unknown virtual machines are 404, actions move from ``created`` to
-``success`` over ``action_seconds``, and every error carries ``message`` and ``correlation_id``.
+``FakeHostingerApi`` serves the virtual machine, snapshot and action endpoints with Hostinger's
+semantics: a bearer token is required, unknown virtual machines are 404, actions move from
+``created`` to ``success`` over ``action_seconds`` (their VM ``locked`` meanwhile), and every error
+carries ``message`` and ``correlation_id``.
 Faults (429s, 5xx, HTML pages, broken JSON, dropped connections, slow answers, new fields and
 states) are injected with ``fake.inject(...)``, from ``hostinger_api.testing.faults``.
 Installing this package also gives pytest a ``hostinger_fake`` fixture, from
@@ -12,7 +13,14 @@ Run it on its own with ``python -m hostinger_api.testing --port 8000 --token T``
 
 from hostinger_api.testing import faults
 from hostinger_api.testing._server import FakeHostingerApi, RecordedRequest
-from hostinger_api.testing._service import DEFAULT_TOKEN, FakeHostinger, FakeResponse, FakeVm
+from hostinger_api.testing._service import (
+    DEFAULT_TOKEN,
+    FakeHostinger,
+    FakeResponse,
+    FakeVm,
+    VmAttributes,
+    VmSpec,
+)
 from hostinger_api.testing.faults import Fault
 
 __all__ = [
@@ -23,5 +31,7 @@ __all__ = [
     "FakeVm",
     "Fault",
     "RecordedRequest",
+    "VmAttributes",
+    "VmSpec",
     "faults",
 ]

@@ -4,18 +4,23 @@ Pure logic, no sockets: ``FakeHostinger.handle`` takes a request's method, path,
 Authorization header, and returns the status and JSON body Hostinger would send, or what an
 injected fault (``testing.faults``) makes of it. Actions move
 through ``created``, ``sent`` and ``started`` to ``success`` (or ``error``) as time passes;
-their effect (a snapshot appears, is overwritten or goes) happens when they succeed.
+their effect (a snapshot appears, is overwritten or goes) happens when they succeed. While one
+runs, its VM's ``actions_lock`` is ``locked`` (and a restore's VM is ``restoring``).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+
+from typing_extensions import Required, TypedDict, Unpack
 
 from hostinger_api.models.vpsv1_action_action_resource import ActionState
 
@@ -24,10 +29,15 @@ if TYPE_CHECKING:
 
 DEFAULT_TOKEN = "test-token"
 SNAPSHOT_LIFETIME = timedelta(days=20)
+ACTIONABLE_STATES = ("running", "stopped")
+"""The VM states in which the fake starts a snapshot action (its own rule)."""
 _RUNNING_STATES = (ActionState.CREATED, ActionState.SENT, ActionState.STARTED)
-_VM = r"/api/vps/v1/virtual-machines/(?P<vm>\d+)"
+_VMS = r"/api/vps/v1/virtual-machines"
+_VM = _VMS + r"/(?P<vm>\d+)"
 _VM_PREFIX = re.compile(_VM)
 _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
+    (re.compile(_VMS), {"GET": "list_vms"}),
+    (re.compile(_VM), {"GET": "get_vm"}),
     (
         re.compile(_VM + r"/snapshot"),
         {"GET": "get_snapshot", "POST": "create_snapshot", "DELETE": "delete_snapshot"},
@@ -38,6 +48,8 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
 ]
 
 Json = dict[str, Any]
+Body = Union[Json, list[Any]]
+"""A JSON answer: an object, or an array (the list of virtual machines)."""
 
 
 @dataclass
@@ -49,7 +61,7 @@ class FakeResponse:
     """
 
     status: int
-    body: Union[Json, bytes]
+    body: Union[Body, bytes]
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: Optional[str] = None
@@ -81,18 +93,209 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_PLANS: dict[str, tuple[int, int, int, int]] = {
+    # plan: cpus, memory (MB), disk (MB), bandwidth (MB), as Hostinger sells its KVM plans
+    "KVM 1": (1, 4096, 51200, 4194304),
+    "KVM 2": (2, 8192, 102400, 8388608),
+    "KVM 4": (4, 16384, 204800, 16777216),
+    "KVM 8": (8, 32768, 409600, 33554432),
+}
+_DEFAULT_PLAN = "KVM 2"
+_DEFAULT_TEMPLATE: Json = {
+    "id": 1077,
+    "name": "Ubuntu 24.04 LTS",
+    "description": "Ubuntu 24.04 LTS 64bit",
+    "documentation": None,
+}
+# Addresses no one routes: TEST-NET-3 and TEST-NET-2 (RFC 5737), then the benchmarking range
+# (RFC 2544) for fleets of more than 508 VMs.
+_ADDRESS_BLOCKS = (
+    (ipaddress.IPv4Address("203.0.113.0"), 254),
+    (ipaddress.IPv4Address("198.51.100.0"), 254),
+    (ipaddress.IPv4Address("198.18.0.0"), 2**17 - 2),
+)
+_IPV6_PREFIX = int(ipaddress.IPv6Address("2001:db8::"))  # the documentation prefix, RFC 3849
+
+
+def _ipv4_address(serial: int) -> str:
+    """The ``serial``-th VM's IPv4 address: distinct for the first 131,578 VMs."""
+    serial %= sum(size for _, size in _ADDRESS_BLOCKS)
+    for network, size in _ADDRESS_BLOCKS:
+        if serial < size:
+            return str(network + serial + 1)
+        serial -= size
+    raise AssertionError("unreachable: the serial was reduced modulo the blocks' size")
+
+
+def _ipv6_address(serial: int) -> str:
+    return str(ipaddress.IPv6Address(_IPV6_PREFIX + serial + 1))
+
+
+class VmAttributes(TypedDict, total=False):
+    """What ``add_vm`` and ``vms=`` can set on a virtual machine; all of them are optional."""
+
+    hostname: str
+    state: str
+    plan: Optional[str]
+    cpus: int
+    memory: int
+    disk: int
+    bandwidth: int
+    ipv4: Optional[str]
+    ipv6: Optional[str]
+    template: Optional[Mapping[str, Any]]
+    data_center_id: Optional[int]
+    subscription_id: Optional[str]
+    ns1: Optional[str]
+    ns2: Optional[str]
+    firewall_group_id: Optional[int]
+    created_at: datetime
+    locked: bool
+    action_seconds: Optional[float]
+    fail_actions: bool
+
+
+class VmSpec(VmAttributes, total=False):
+    """One item of ``vms=``: a VM's ``id`` and any of its attributes."""
+
+    id: Required[int]
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or check(value)
+
+
+# Each attribute, the check its value must pass, and what the error says when it does not.
+_ATTRIBUTE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "hostname": (_text, "a non-empty string"),
+    "state": (_text, "a non-empty string"),
+    "plan": (_optional(_text), "a non-empty string or None"),
+    "cpus": (_integer, "an int, 0 or more"),
+    "memory": (_integer, "an int, 0 or more (MB)"),
+    "disk": (_integer, "an int, 0 or more (MB)"),
+    "bandwidth": (_integer, "an int, 0 or more (MB)"),
+    "ipv4": (_optional(_text), "an address as a string, or None"),
+    "ipv6": (_optional(_text), "an address as a string, or None"),
+    "template": (
+        lambda value: value is None or isinstance(value, Mapping),
+        "a mapping (id, name, description, documentation) or None",
+    ),
+    "data_center_id": (_optional(_integer), "an int or None"),
+    "subscription_id": (_optional(_text), "a non-empty string or None"),
+    "ns1": (_optional(_text), "a non-empty string or None"),
+    "ns2": (_optional(_text), "a non-empty string or None"),
+    "firewall_group_id": (_optional(_integer), "an int or None"),
+    "created_at": (
+        lambda value: isinstance(value, datetime) and value.utcoffset() is not None,
+        "a timezone-aware datetime",
+    ),
+    "locked": (lambda value: isinstance(value, bool), "True or False"),
+    "action_seconds": (
+        _optional(
+            lambda value: (
+                isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+            )
+        ),
+        "a number of seconds, 0 or more (math.inf: never finishes), or None",
+    ),
+    "fail_actions": (lambda value: isinstance(value, bool), "True or False"),
+}
+
+
+def _checked(vm_id: Any, attributes: Mapping[str, Any]) -> None:
+    """Refuse a VM id or attribute the fake cannot hold, with a message that says why."""
+    if not _integer(vm_id):
+        raise ValueError(f"A VM id must be an int, 0 or more, not {vm_id!r}")
+    for name, value in attributes.items():
+        if name not in _ATTRIBUTE_CHECKS:
+            raise ValueError(
+                f"Unknown VM attribute {name!r}: expected some of {', '.join(_ATTRIBUTE_CHECKS)}"
+            )
+        check, expected = _ATTRIBUTE_CHECKS[name]
+        if not check(value):
+            raise ValueError(f"VM {vm_id}: {name} must be {expected}, not {value!r}")
+
+
 @dataclass
 class FakeVm:
-    """A virtual machine of the fake: its snapshot, and how its actions behave.
+    """A virtual machine of the fake: what the API shows of it, its snapshot, how its actions go.
 
-    ``action_seconds`` overrides the fake's default duration (``math.inf``: never finishes);
-    ``fail_actions`` makes its actions end in ``error`` with no effect.
+    ``locked`` holds the VM's ``actions_lock`` at ``locked`` as if something outside the API ran
+    on it: create, delete and restore get 409 as while an action runs. ``action_seconds``
+    overrides the fake's default duration (``math.inf``: never finishes); ``fail_actions`` makes
+    its actions end in ``error`` with no effect. ``serial`` is the order the fake made it in,
+    from 0: its addresses come from it.
     """
 
     id: int
+    hostname: str = ""
+    state: str = "running"
+    plan: Optional[str] = _DEFAULT_PLAN
+    cpus: int = _PLANS[_DEFAULT_PLAN][0]
+    memory: int = _PLANS[_DEFAULT_PLAN][1]
+    disk: int = _PLANS[_DEFAULT_PLAN][2]
+    bandwidth: int = _PLANS[_DEFAULT_PLAN][3]
+    ipv4: Optional[str] = None
+    ipv6: Optional[str] = None
+    template: Optional[Json] = field(default_factory=lambda: dict(_DEFAULT_TEMPLATE))
+    data_center_id: Optional[int] = 17
+    subscription_id: Optional[str] = None
+    ns1: Optional[str] = "192.0.2.53"
+    ns2: Optional[str] = "192.0.2.54"
+    firewall_group_id: Optional[int] = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    locked: bool = False
     action_seconds: Optional[float] = None
     fail_actions: bool = False
     snapshot: Optional[Json] = None
+    serial: int = 0
+
+    def __post_init__(self) -> None:
+        self.hostname = self.hostname or f"srv{self.id}.hstgr.cloud"
+        if self.subscription_id is None:
+            self.subscription_id = f"AzZ{self.id:08x}"
+
+    def update(self, attributes: Mapping[str, Any]) -> None:
+        """Set the attributes given (checked by ``_checked`` first)."""
+        for name, value in attributes.items():
+            if name == "template" and value is not None:
+                value = dict(value)
+            setattr(self, name, value)
+
+    def to_json(self, *, locked: bool) -> Json:
+        """The VirtualMachine resource; ``locked``: an action runs on it."""
+        return {
+            "id": self.id,
+            "firewall_group_id": self.firewall_group_id,
+            "subscription_id": self.subscription_id,
+            "data_center_id": self.data_center_id,
+            "plan": self.plan,
+            "hostname": self.hostname,
+            "state": self.state,
+            "actions_lock": "locked" if locked or self.locked else "unlocked",
+            "cpus": self.cpus,
+            "memory": self.memory,
+            "disk": self.disk,
+            "bandwidth": self.bandwidth,
+            "ns1": self.ns1,
+            "ns2": self.ns2,
+            "ipv4": _addresses(2 * self.serial + 1, self.ipv4, self.hostname),
+            "ipv6": _addresses(2 * self.serial + 2, self.ipv6, None),
+            "template": None if self.template is None else dict(self.template),
+            "created_at": timestamp(self.created_at),
+        }
+
+
+def _addresses(address_id: int, address: Optional[str], ptr: Optional[str]) -> Optional[list[Json]]:
+    return None if address is None else [{"id": address_id, "address": address, "ptr": ptr}]
 
 
 @dataclass
@@ -105,6 +308,7 @@ class _Action:
     seconds: float
     fails: bool
     on_success: Callable[[datetime], object]
+    on_finish: Optional[Callable[[], object]] = None
 
     def state(self, now: float) -> tuple[str, float]:
         """The state at monotonic time ``now``, and how many seconds in it began."""
@@ -152,7 +356,8 @@ class FakeHostinger:
     """The service's state and rules, shared by all the requests the fake server handles.
 
     :param token: the bearer token requests must carry.
-    :param vms: ids of the virtual machines that exist.
+    :param vms: the virtual machines that exist: ids, or mappings of an ``id`` and attributes
+        (``VmSpec``: the keyword arguments of ``add_vm``), or a mix of both.
     :param accept_any_vm: let every id exist, made on first use.
     :param action_seconds: how long an action takes from ``created`` to ``success``.
     :param restore_time: the ``restore_time`` snapshots report, in seconds.
@@ -163,7 +368,7 @@ class FakeHostinger:
         self,
         *,
         token: str = DEFAULT_TOKEN,
-        vms: tuple[int, ...] | list[int] = (),
+        vms: Iterable[Union[int, VmSpec, Mapping[str, Any]]] = (),
         accept_any_vm: bool = False,
         action_seconds: float = 0.0,
         restore_time: int = 1800,
@@ -183,26 +388,48 @@ class FakeHostinger:
         self._next_action_id = 1
         self._next_snapshot_id = 1
         self._injections: list[_Injection] = []
-        for vm_id in vms:
-            self.add_vm(vm_id)
+        for item in vms:
+            if isinstance(item, Mapping):
+                attributes = dict(item)
+                if "id" not in attributes:
+                    raise ValueError(f"A VM given as a mapping needs an 'id': {item!r}")
+                vm_id = attributes.pop("id")
+            else:
+                vm_id, attributes = item, {}
+            self.add_vm(vm_id, **attributes)
 
     # -- what tests set up and look at ---------------------------------------------------------
 
-    def add_vm(
-        self, vm_id: int, *, action_seconds: Optional[float] = None, fail_actions: bool = False
-    ) -> FakeVm:
-        """Make a virtual machine exist (or change how its actions behave)."""
+    def add_vm(self, vm_id: int, **attributes: Unpack[VmAttributes]) -> FakeVm:
+        """Make a virtual machine exist, or change the attributes given of one that does.
+
+        The attributes are ``VmAttributes``: ``hostname`` (``srv<id>.hstgr.cloud``), ``state``
+        (``running``), ``plan`` (``KVM 2``), ``cpus``, ``memory``, ``disk`` and ``bandwidth``
+        (the plan's, in MB), ``ipv4`` and ``ipv6`` (an address no one routes, distinct per VM;
+        None: no address), ``template``, ``data_center_id``, ``subscription_id``, ``ns1``,
+        ``ns2``, ``firewall_group_id``, ``created_at`` (now), ``locked`` (False),
+        ``action_seconds`` (None: the fake's) and ``fail_actions`` (False).
+        """
+        _checked(vm_id, attributes)
         with self._lock:
-            vm = self._vms.setdefault(vm_id, FakeVm(vm_id))
-            vm.action_seconds = action_seconds
-            vm.fail_actions = fail_actions
+            vm = self._vms.get(vm_id)
+            if vm is None:
+                vm = self._make_vm(vm_id, attributes)
+            vm.update(attributes)
             return vm
 
     def set_snapshot(self, vm_id: int, *, created_at: Optional[datetime] = None) -> Json:
         """Give a virtual machine a snapshot, as if one had been taken at ``created_at``."""
         with self._lock:
-            vm = self._vms.setdefault(vm_id, FakeVm(vm_id))
+            vm = self._vms.get(vm_id) or self._make_vm(vm_id, {})
             return dict(self._take_snapshot(vm, created_at or datetime.now(timezone.utc)))
+
+    def vm(self, vm_id: int) -> Optional[Json]:
+        """The virtual machine as the API would show it now, or None."""
+        with self._lock:
+            self._settle()
+            vm = self._vms.get(vm_id)
+            return None if vm is None else self._vm_json(vm)
 
     def snapshot(self, vm_id: int) -> Optional[Json]:
         """The virtual machine's snapshot as the API would show it now, or None."""
@@ -255,7 +482,7 @@ class FakeHostinger:
     def respond_with(
         self,
         status: int,
-        body: Union[Json, bytes, None] = None,
+        body: Union[Body, bytes, None] = None,
         *,
         headers: Optional[dict[str, str]] = None,
         times: int = 1,
@@ -309,17 +536,23 @@ class FakeHostinger:
                 response = _error(405, f"The {method} method is not supported for this route")
                 response.headers["Allow"] = ", ".join(sorted(operations))
                 return response
+            handler: Callable[..., FakeResponse] = getattr(self, "_" + operation)
+            arguments = match.groupdict()
             with self._lock:
                 self._settle()
-                vm = self._vm(int(match["vm"]))
+                if "vm" not in arguments:
+                    return handler(query, **arguments)
+                vm = self._vm(int(arguments.pop("vm")))
                 if vm is None:
                     return _error(404, "Virtual machine not found")
-                handler: Callable[..., FakeResponse] = getattr(self, "_" + operation)
-                arguments = {
-                    name: value for name, value in match.groupdict().items() if name != "vm"
-                }
                 return handler(vm, query, **arguments)
         return _error(404, f"The route {path} could not be found")
+
+    def _list_vms(self, query: dict[str, list[str]]) -> FakeResponse:
+        return FakeResponse(200, [self._vm_json(self._vms[key]) for key in sorted(self._vms)])
+
+    def _get_vm(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
+        return FakeResponse(200, self._vm_json(vm))
 
     def _get_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
         if vm.snapshot is None:
@@ -330,14 +563,12 @@ class FakeHostinger:
         return self._start(vm, "create_snapshot", lambda at: self._take_snapshot(vm, at))
 
     def _delete_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
-        if vm.snapshot is None:
-            return _no_snapshot(vm, "delete")
-        return self._start(vm, "delete_snapshot", lambda at: setattr(vm, "snapshot", None))
+        return self._start(
+            vm, "delete_snapshot", lambda at: setattr(vm, "snapshot", None), needs_snapshot=True
+        )
 
     def _restore_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
-        if vm.snapshot is None:
-            return _no_snapshot(vm, "restore")
-        return self._start(vm, "restore_snapshot", lambda at: None)
+        return self._start(vm, "restore_snapshot", lambda at: None, needs_snapshot=True)
 
     def _get_action(self, vm: FakeVm, query: dict[str, list[str]], action: str) -> FakeResponse:
         found = self._actions.get(int(action))
@@ -372,15 +603,57 @@ class FakeHostinger:
     def _vm(self, vm_id: int) -> Optional[FakeVm]:
         vm = self._vms.get(vm_id)
         if vm is None and self.accept_any_vm:
-            vm = self._vms[vm_id] = FakeVm(vm_id)
+            vm = self._make_vm(vm_id, {})
         return vm
 
+    def _make_vm(self, vm_id: int, attributes: Mapping[str, Any]) -> FakeVm:
+        """A new VM: sizes from its plan unless given, addresses of its own."""
+        serial = len(self._vms)
+        plan = attributes.get("plan", _DEFAULT_PLAN)
+        cpus, memory, disk, bandwidth = _PLANS.get(plan or _DEFAULT_PLAN, _PLANS[_DEFAULT_PLAN])
+        vm = self._vms[vm_id] = FakeVm(
+            vm_id,
+            cpus=cpus,
+            memory=memory,
+            disk=disk,
+            bandwidth=bandwidth,
+            ipv4=_ipv4_address(serial),
+            ipv6=_ipv6_address(serial),
+            serial=serial,
+        )
+        return vm
+
+    def _vm_json(self, vm: FakeVm) -> Json:
+        return vm.to_json(locked=self._busy(vm))
+
+    def _busy(self, vm: FakeVm) -> bool:
+        return any(a.vm is vm for a in self._running)
+
     def _start(
-        self, vm: FakeVm, name: str, on_success: Callable[[datetime], object]
+        self,
+        vm: FakeVm,
+        name: str,
+        on_success: Callable[[datetime], object],
+        *,
+        needs_snapshot: bool = False,
     ) -> FakeResponse:
-        """Start an action on ``vm``, unless one is still running there."""
-        if any(a.vm is vm for a in self._running):
+        """Start an action on ``vm``, unless it is locked, in the wrong state, or has no snapshot.
+
+        The checks go from the most to the least transient: a lock passes by itself.
+        """
+        if vm.locked or self._busy(vm):
             return _error(409, f"Virtual machine {vm.id} has an action in progress")
+        if vm.state not in ACTIONABLE_STATES:
+            return _error(
+                422,
+                f"Virtual machine {vm.id} is in state {vm.state}: it must be running or stopped",
+                {"state": ["The virtual machine must be running or stopped."]},
+            )
+        if needs_snapshot and vm.snapshot is None:
+            return _no_snapshot(vm, "restore" if name == "restore_snapshot" else "delete")
+        on_finish: Optional[Callable[[], object]] = None
+        if name == "restore_snapshot":
+            on_finish = _restoring(vm)
         action = _Action(
             id=self._next_action_id,
             vm=vm,
@@ -390,6 +663,7 @@ class FakeHostinger:
             seconds=self.action_seconds if vm.action_seconds is None else vm.action_seconds,
             fails=vm.fail_actions,
             on_success=on_success,
+            on_finish=on_finish,
         )
         self._next_action_id += 1
         self._actions[action.id] = action
@@ -402,6 +676,8 @@ class FakeHostinger:
         finished = [a for a in self._running if now - a.began >= a.seconds]
         for action in finished:
             self._running.remove(action)
+            if action.on_finish is not None:
+                action.on_finish()
             if not action.fails:
                 action.on_success(action.began_at + timedelta(seconds=action.seconds))
 
@@ -414,6 +690,17 @@ class FakeHostinger:
         }
         self._next_snapshot_id += 1
         return vm.snapshot
+
+
+def _restoring(vm: FakeVm) -> Callable[[], None]:
+    """Put ``vm`` in ``restoring``; what puts it back in its state when the restore ends."""
+    before, vm.state = vm.state, "restoring"
+
+    def finish() -> None:
+        if vm.state == "restoring":  # unless a test changed it meanwhile
+            vm.state = before
+
+    return finish
 
 
 def _no_snapshot(vm: FakeVm, verb: str) -> FakeResponse:

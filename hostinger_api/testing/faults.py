@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
-from hostinger_api.testing._service import FakeResponse, Json, error_body
+from hostinger_api.testing._service import Body, FakeResponse, Json, error_body
 
 BEFORE = "before"
 """``drop``: close the connection before sending anything back."""
@@ -41,17 +41,18 @@ class Fault:
     :param delay: seconds to wait before answering.
     :param drop: ``"before"`` or ``"during"``: hang up instead of answering in full.
     :param truncate: send only the first half of the body, with a matching Content-Length.
-    :param rewrite: change the service's JSON answer (a copy of it) before it is sent.
+    :param rewrite: change the service's JSON answer (a copy of it: an object, or the array of
+        the VM list) before it is sent.
     """
 
     status: Optional[int] = None
-    body: Union[Json, bytes, None] = None
+    body: Union[Body, bytes, None] = None
     headers: Mapping[str, str] = field(default_factory=dict)
     performed: bool = False
     delay: float = 0.0
     drop: Optional[str] = None
     truncate: bool = False
-    rewrite: Optional[Callable[[Json], Json]] = None
+    rewrite: Optional[Callable[[Any], Any]] = None
 
     def __post_init__(self) -> None:
         if self.status is not None and not 200 <= self.status <= 599:
@@ -66,10 +67,10 @@ class Fault:
         status = self.status or (answer.status if answer is not None else 200)
         headers = dict(answer.headers) if answer is not None else {}
         headers.update(self.headers)
-        body: Union[Json, bytes, None] = self.body
+        body: Union[Body, bytes, None] = self.body
         if body is None and answer is not None:
             body = answer.body
-            if self.rewrite is not None and isinstance(body, dict):
+            if self.rewrite is not None and not isinstance(body, bytes):
                 body = self.rewrite(copy.deepcopy(body))
         if body is None:
             body = error_body(f"Injected fault {status}")
@@ -80,7 +81,7 @@ class Fault:
 
 
 def error(
-    status: int, body: Union[Json, bytes, None] = None, headers: Optional[Mapping[str, str]] = None
+    status: int, body: Union[Body, bytes, None] = None, headers: Optional[Mapping[str, str]] = None
 ) -> Fault:
     """Refuse the request with ``status`` (an error body with ``message`` by default)."""
     return Fault(status=status, body=body, headers=dict(headers or {}))
@@ -133,9 +134,10 @@ def wrong_types() -> Fault:
 
 
 def unknown_state(state: str = "paused") -> Fault:
-    """The real answer with every action's ``state`` set to one no document lists."""
+    """The real answer with every resource's ``state`` (an action's, a VM's) set to one no
+    document lists."""
 
-    def rewrite(body: Json) -> Json:
+    def rewrite(body: Body) -> Body:
         for item in _resources(body):
             if "state" in item:
                 item["state"] = state
@@ -148,7 +150,7 @@ def new_fields(fields: Optional[Mapping[str, Any]] = None) -> Fault:
     """The real answer with fields no version of the API had yet, on every resource in it."""
     added = dict(fields) if fields is not None else {"region": "eu-1", "tags": ["a"], "meta2": {}}
 
-    def rewrite(body: Json) -> Json:
+    def rewrite(body: Body) -> Body:
         for item in _resources(body):
             item.update(copy.deepcopy(added))
         return body
@@ -156,12 +158,13 @@ def new_fields(fields: Optional[Mapping[str, Any]] = None) -> Fault:
     return Fault(performed=True, rewrite=rewrite)
 
 
-def _resources(body: Json) -> list[Json]:
-    """The resources of an answer: the body itself, or the items of a page's ``data``."""
-    data = body.get("data")
-    if isinstance(data, list):
-        return [item for item in data if isinstance(item, dict)]
-    return [body]
+def _resources(body: Body) -> list[Json]:
+    """The resources of an answer: the body itself, the items of a page's ``data``, or the
+    items of an array (the VM list)."""
+    items = body.get("data") if isinstance(body, dict) else body
+    if isinstance(items, list):
+        return [item for item in items if isinstance(item, dict)]
+    return [body] if isinstance(body, dict) else []
 
 
 def _retyped(value: Any) -> Any:
