@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from hostinger_api._version import __version__
 from hostinger_api.api.vps_actions_api import VPSActionsApi
 from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
+from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
 from hostinger_api.api_client import ApiClient
 from hostinger_api.configuration import TOKEN_ENVIRONMENT_VARIABLE, Configuration
 from hostinger_api.exceptions import (
@@ -34,6 +35,9 @@ from hostinger_api.exceptions import (
 )
 from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
 from hostinger_api.models.vpsv1_action_list_response import VPSV1ActionListResponse
+from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import (
+    VPSV1VirtualMachineVirtualMachineResource,
+)
 from hostinger_api.waiters import DEFAULT_POLL_INTERVAL, DEFAULT_TIMEOUT, poll_action
 
 EXIT_OK = 0
@@ -83,10 +87,11 @@ class Session:
     def show(self, model: BaseModel) -> None:
         """Print a result: one JSON document with ``--json``, a short table otherwise."""
         if self.options.json:
-            document = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-            print(json.dumps(document, indent=2), file=self.out)
+            print(json.dumps(_document(model), indent=2), file=self.out)
         elif isinstance(model, VPSV1ActionListResponse):
             print(_actions_table(model), file=self.out)
+        elif isinstance(model, VPSV1VirtualMachineVirtualMachineResource):
+            print(_vm_table(model), file=self.out)
         else:
             print(_fields_table(model), file=self.out)
 
@@ -134,6 +139,22 @@ def action_list(session: Session) -> int:
 
 def action_wait(session: Session) -> int:
     return _wait(session, session.options.action_id)
+
+
+def vm_list(session: Session) -> int:
+    machines = VPSVirtualMachineApi(session.api_client).get_virtual_machines_v1()
+    if session.options.json:
+        print(json.dumps([_document(vm) for vm in machines], indent=2), file=session.out)
+    else:
+        print(_vms_table(machines), file=session.out)
+    return EXIT_OK
+
+
+def vm_get(session: Session) -> int:
+    session.show(
+        VPSVirtualMachineApi(session.api_client).get_virtual_machine_details_v1(session.vm)
+    )
+    return EXIT_OK
 
 
 def _started(session: Session, action: VPSV1ActionActionResource) -> int:
@@ -236,27 +257,70 @@ def _text(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def _document(model: BaseModel) -> Any:
+    """A model as ``--json`` prints it: the fields the service sent, unknown ones included."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
 def _fields_table(model: BaseModel) -> str:
-    fields = list(model)
-    width = max(len(name) for name, _ in fields)
-    return "\n".join(f"{name:<{width}}  {_text(value)}" for name, value in fields)
+    return _pairs_table([(name, _text(value)) for name, value in model])
+
+
+def _pairs_table(pairs: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in pairs)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in pairs)
+
+
+def _columns_table(columns: tuple[str, ...], cells: list[tuple[str, ...]]) -> list[str]:
+    """Lines of a table with a header row, each column as wide as its widest cell."""
+    rows = [columns, *cells]
+    widths = [max(len(row[index]) for row in rows) for index in range(len(columns))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
+    ]
 
 
 def _actions_table(page: VPSV1ActionListResponse) -> str:
     columns = ("id", "name", "state", "created_at", "updated_at")
-    rows = [columns] + [
-        tuple(_text(getattr(action, column)) for column in columns) for action in page.data or []
-    ]
-    widths = [max(len(row[index]) for row in rows) for index in range(len(columns))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
-    ]
+    lines = _columns_table(
+        columns,
+        [tuple(_text(getattr(action, column)) for column in columns) for action in page.data or []],
+    )
     meta = page.meta
     if meta is not None and meta.total is not None and meta.per_page:
         pages = max(1, math.ceil(meta.total / meta.per_page))
         noun = "action" if meta.total == 1 else "actions"
         lines.append(f"page {meta.current_page} of {pages}, {meta.total} {noun} in all")
     return "\n".join(lines)
+
+
+def _vms_table(machines: list[VPSV1VirtualMachineVirtualMachineResource]) -> str:
+    lines = _columns_table(
+        ("id", "hostname", "state", "plan", "ipv4"),
+        [
+            tuple(
+                _text(value) for value in (vm.id, vm.hostname, vm.state, vm.plan, vm.first_ipv4())
+            )
+            for vm in machines
+        ],
+    )
+    noun = "virtual machine" if len(machines) == 1 else "virtual machines"
+    lines.append(f"{len(machines)} {noun}")
+    return "\n".join(lines)
+
+
+def _vm_table(vm: VPSV1VirtualMachineVirtualMachineResource) -> str:
+    """The VM's fields, its addresses and template by name: ``--json`` has every detail."""
+    pairs = []
+    for name, value in vm:
+        if name in ("ipv4", "ipv6") and value:
+            text = ", ".join(_text(address.address) for address in value)
+        elif name == "template" and value is not None:
+            text = _text(value.name)
+        else:
+            text = _text(value)
+        pairs.append((name, text))
+    return _pairs_table(pairs)
 
 
 # -- arguments -----------------------------------------------------------------------------------
@@ -322,7 +386,11 @@ def _parser() -> argparse.ArgumentParser:
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
 
     def command(
-        group: Any, name: str, handler: Callable[[Session], int], summary: str
+        group: Any,
+        name: str,
+        handler: Callable[[Session], int],
+        summary: str,
+        takes_vm: bool = True,
     ) -> argparse.ArgumentParser:
         leaf: argparse.ArgumentParser = group.add_parser(
             name,
@@ -333,7 +401,10 @@ def _parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         leaf.set_defaults(handler=handler)
-        leaf.add_argument("vm_id", metavar="VM_ID", type=_positive_int, help="virtual machine id")
+        if takes_vm:
+            leaf.add_argument(
+                "vm_id", metavar="VM_ID", type=_positive_int, help="virtual machine id"
+            )
         return leaf
 
     snapshot = groups.add_parser("snapshot", help="get, create, delete or restore a snapshot")
@@ -359,6 +430,11 @@ def _parser() -> argparse.ArgumentParser:
         leaf.add_argument("action_id", metavar="ACTION_ID", type=_positive_int, help="action id")
     leaf = command(actions, "list", action_list, "list the VM's actions, newest first")
     leaf.add_argument("--page", metavar="N", type=_positive_int, help="the page (default: 1)")
+
+    vm = groups.add_parser("vm", help="list the account's virtual machines, or show one")
+    vms = vm.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command(vms, "list", vm_list, "list every virtual machine of the account", takes_vm=False)
+    command(vms, "get", vm_get, "show one virtual machine")
 
     demo = groups.add_parser(
         "demo",
