@@ -9,6 +9,7 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -443,3 +444,119 @@ def test_a_demo_whose_snapshot_survives_deletion_fails(monkeypatch, capsys):
     monkeypatch.setattr("hostinger_api.testing.FakeHostingerApi", StubbornFake)
     assert cli.main(["demo"]) == cli.EXIT_API_ERROR
     assert f"'hostinger-api snapshot get {VM}' exited 0, not 1" in capsys.readouterr().err
+
+
+# -- virtual machines ----------------------------------------------------------------------------
+
+
+def without_nulls(document):
+    """The JSON as ``--json`` prints it: fields that are null are left out, at every level."""
+    if isinstance(document, dict):
+        return {k: without_nulls(v) for k, v in document.items() if v is not None}
+    if isinstance(document, list):
+        return [without_nulls(item) for item in document]
+    return document
+
+
+@pytest.fixture
+def fleet():
+    """Three VMs: one running, one stopped with a plan and address of its own, one with no IPv4."""
+    with FakeHostingerApi(vms=[VM], token=TOKEN) as fake:
+        fake.add_vm(
+            2, hostname="web-2.example.com", state="stopped", plan="KVM 8", ipv4="198.51.100.7"
+        )
+        fake.add_vm(3, hostname="bare.example.com", plan=None, ipv4=None, locked=True)
+        yield fake
+
+
+def test_vm_list_prints_a_table_of_every_vm(fleet):
+    result = run_cli(fleet, "vm", "list")
+    assert result.returncode == cli.EXIT_OK, result.stderr
+    lines = result.stdout.splitlines()
+    address = fleet.vm(VM)["ipv4"][0]["address"]
+    assert [re.split(r"\s{2,}", line) for line in lines] == [
+        ["id", "hostname", "state", "plan", "ipv4"],
+        ["2", "web-2.example.com", "stopped", "KVM 8", "198.51.100.7"],
+        ["3", "bare.example.com", "running", "-", "-"],
+        [str(VM), f"srv{VM}.hstgr.cloud", "running", "KVM 2", address],
+        ["3 virtual machines"],
+    ]
+    starts = {tuple(m.start() for m in re.finditer(r"(?<=  )\S", line)) for line in lines[:4]}
+    assert len(starts) == 1, "the columns line up"
+    assert result.stderr == ""
+    assert [(r.method, r.path) for r in fleet.requests] == [("GET", "/api/vps/v1/virtual-machines")]
+
+
+def test_vm_list_json_is_the_array_the_api_returns(fleet):
+    result = run_cli(fleet, "--json", "vm", "list")
+    assert result.returncode == cli.EXIT_OK, result.stderr
+    listed = parsed(result)
+    assert listed == [without_nulls(fleet.vm(vm_id)) for vm_id in (2, 3, VM)]
+    assert listed[1]["actions_lock"] == "locked"
+    assert "ipv4" not in listed[1], "null fields are left out, as --json does for every command"
+
+
+def test_vm_list_of_an_account_without_vms(fake):
+    fake.respond_with(200, [])
+    assert parsed(run_cli(fake, "vm", "list", "--json")) == []
+    fake.respond_with(200, [])
+    assert run_cli(fake, "vm", "list").stdout.splitlines() == [
+        "id  hostname  state  plan  ipv4",
+        "0 virtual machines",
+    ]
+
+
+def test_vm_list_keeps_what_it_does_not_know(fake):
+    novel = {"id": 7, "state": "migrating", "gpu": {"model": "L4"}, "firewall_group_id": None}
+    fake.respond_with(200, [novel], times=2)
+    assert parsed(run_cli(fake, "--json", "vm", "list")) == [
+        {"id": 7, "state": "migrating", "gpu": {"model": "L4"}}
+    ]
+    table = run_cli(fake, "vm", "list").stdout.splitlines()
+    assert table[1:] == ["7   -         migrating  -     -", "1 virtual machine"]
+
+
+def test_vm_get_as_a_table_and_as_json(fleet):
+    table = run_cli(fleet, "vm", "get", "2")
+    assert table.returncode == cli.EXIT_OK, table.stderr
+    rows = dict(line.split(None, 1) for line in table.stdout.splitlines())
+    vm = fleet.vm(2)
+    assert rows["hostname"] == "web-2.example.com"
+    assert rows["state"] == "stopped"
+    assert rows["plan"] == "KVM 8"
+    assert rows["ipv4"] == "198.51.100.7"
+    assert rows["ipv6"] == vm["ipv6"][0]["address"]
+    assert rows["template"] == vm["template"]["name"]
+    assert rows["firewall_group_id"] == "-"
+    assert rows["created_at"] == vm["created_at"].replace("Z", "+00:00")
+
+    as_json = run_cli(fleet, "vm", "get", "3", "--json")
+    assert parsed(as_json) == without_nulls(fleet.vm(3))
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected"),
+    [
+        (["vm", "get", "99"], cli.EXIT_API_ERROR, "NotFoundException: (404)"),
+        (["vm", "get", "0"], cli.EXIT_USAGE, "argument VM_ID: must be 1 or more, not 0"),
+        (["vm", "get"], cli.EXIT_USAGE, "required: VM_ID"),
+        (["vm", "list", str(VM)], cli.EXIT_USAGE, "unrecognized arguments"),
+        (["vm"], cli.EXIT_USAGE, "required: COMMAND"),
+    ],
+)
+def test_vm_errors(fleet, args, code, expected):
+    fleet.clear_requests()
+    result = run_cli(fleet, *args)
+    assert result.returncode == code
+    assert result.stdout == ""
+    assert expected in result.stderr
+    assert len(fleet.requests) == (1 if code == cli.EXIT_API_ERROR else 0)
+
+
+def test_vm_list_with_a_body_that_is_not_a_list_exits_1(fake):
+    fake.respond_with(200, {"data": []})
+    result = run_cli(fake, "vm", "list")
+    assert result.returncode == cli.EXIT_API_ERROR
+    assert "ResponseDecodeError" in result.stderr
+    assert "not a List[VPSV1VirtualMachineVirtualMachineResource]: it is a dict" in result.stderr
+    assert result.stdout == ""
