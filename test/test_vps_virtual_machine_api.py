@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import os
 import subprocess
 import sys
@@ -11,18 +12,21 @@ from pathlib import Path
 
 import pytest
 import urllib3
-from support import VM
+from support import TOKEN, VM
 
 from hostinger_api import (
+    ApiClient,
     ApiResponse,
     ApiTypeError,
     ApiValueError,
+    NotFoundException,
     ResponseDecodeError,
     ServiceException,
     UnauthorizedException,
     VPSV1VirtualMachineVirtualMachineResource,
     VPSVirtualMachineApi,
 )
+from hostinger_api.testing import FakeHostingerApi, faults
 
 LIST_PATH = "/api/vps/v1/virtual-machines"
 LIST_TYPE = r"List\[VPSV1VirtualMachineVirtualMachineResource\]"
@@ -248,6 +252,87 @@ def test_host_index_other_than_zero_is_refused(fake, vms, form, operation):
     with pytest.raises(ApiValueError, match="_host_index"):
         getattr(vms, operation + form)(*arguments, _host_index=1)
     assert fake.requests == []
+
+
+# -- against the fake's virtual machines ------------------------------------------------------
+
+
+def test_the_fakes_vms_are_listed_and_shown():
+    web = {"id": 2, "hostname": "web-2.example.com", "state": "stopped"}
+    with FakeHostingerApi(vms=[VM, web], token=TOKEN) as fake:
+        with ApiClient(fake.configuration()) as api_client:
+            api = VPSVirtualMachineApi(api_client)
+            listed = api.get_virtual_machines_v1()
+            details = [api.get_virtual_machine_details_v1(vm_id) for vm_id in (2, VM)]
+        shown = [VPSV1VirtualMachineVirtualMachineResource.from_dict(fake.vm(i)) for i in (2, VM)]
+    assert [(vm.id, vm.hostname, vm.state) for vm in listed] == [
+        (2, "web-2.example.com", "stopped"),
+        (VM, f"srv{VM}.hstgr.cloud", "running"),
+    ]
+    assert listed == details == shown
+
+
+def test_every_attribute_the_fake_sets_comes_through(fake, vms):
+    fake.add_vm(
+        5,
+        hostname="db.example.com",
+        state="stopped",
+        plan="KVM 8",
+        ipv4="198.51.100.9",
+        ipv6=None,
+        template={"id": 9, "name": "Debian 12", "description": "Debian", "documentation": None},
+        firewall_group_id=4,
+    )
+    vm = vms.get_virtual_machine_details_v1(5)
+    assert (vm.hostname, vm.state, vm.plan, vm.firewall_group_id) == (
+        "db.example.com",
+        "stopped",
+        "KVM 8",
+        4,
+    )
+    assert (vm.cpus, vm.memory) == (8, 32768)
+    assert vm.first_ipv4() == "198.51.100.9"
+    assert vm.ipv6 is None
+    assert vm.template.name == "Debian 12"
+    assert vm.created_at.tzinfo is not None
+
+
+def test_a_vm_is_locked_while_an_action_runs_on_it(fake, vms, snapshots):
+    fake.action_seconds = math.inf
+    assert not vms.get_virtual_machine_details_v1(VM).is_locked()
+    snapshots.create_snapshot_v1(VM)
+    assert vms.get_virtual_machine_details_v1(VM).is_locked()
+    assert [vm.is_locked() for vm in vms.get_virtual_machines_v1()] == [True]
+
+
+def test_an_unknown_vm_is_not_found(vms):
+    with pytest.raises(NotFoundException) as caught:
+        vms.get_virtual_machine_details_v1(999)
+    assert caught.value.message == "Virtual machine not found"
+
+
+def test_request_auth_replaces_the_configured_token(vms):
+    wrong = {"in": "header", "type": "bearer", "key": "Authorization", "value": "Bearer nope"}
+    with pytest.raises(UnauthorizedException):
+        vms.get_virtual_machines_v1(_request_auth=wrong)
+    right = dict(wrong, value=f"Bearer {TOKEN}")
+    assert [vm.id for vm in vms.get_virtual_machines_v1(_request_auth=right)] == [VM]
+
+
+def test_the_fakes_unknown_states_and_new_fields_load(fake, vms):
+    fake.inject(faults.unknown_state("migrating"))
+    fake.inject(faults.new_fields({"gpu": {"model": "L4"}}))
+    assert [vm.state for vm in vms.get_virtual_machines_v1()] == ["migrating"]
+    assert vms.get_virtual_machines_v1()[0].to_dict()["gpu"] == {"model": "L4"}
+
+
+def test_a_vm_list_with_a_bad_item_is_our_decode_error(fake, vms):
+    fake.inject(faults.Fault(performed=True, rewrite=lambda body: [*body, "not a vm"]))
+    with pytest.raises(ResponseDecodeError, match=f"not a {LIST_TYPE}: item 1: body:"):
+        vms.get_virtual_machines_v1()
+    fake.inject(faults.wrong_types())
+    with pytest.raises(ResponseDecodeError, match=f"not a {LIST_TYPE}: item 0: "):
+        vms.get_virtual_machines_v1()
 
 
 # -- the generated package's surface ----------------------------------------------------------
