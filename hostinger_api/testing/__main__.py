@@ -5,13 +5,64 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import signal
 import sys
 import threading
 from typing import Optional
 
 from hostinger_api.testing._server import FakeHostingerApi
-from hostinger_api.testing._service import DEFAULT_TOKEN
+from hostinger_api.testing._service import DEFAULT_TOKEN, VmSpec
+
+_FLEET_FIRST_ID = 1000001
+_ROLES = ("web", "db", "cache", "queue", "mail")
+_PLANS = ("KVM 1", "KVM 2", "KVM 4", "KVM 8")
+
+
+def _fleet(count: int) -> list[VmSpec]:
+    """``count`` VMs for a demo of fleet jobs: mixed hostnames and plans, one in seven stopped."""
+    fleet: list[VmSpec] = []
+    for index in range(count):
+        vm: VmSpec = {
+            "id": _FLEET_FIRST_ID + index,
+            "plan": _PLANS[index % len(_PLANS)],
+            "state": "stopped" if index % 7 == 6 else "running",
+        }
+        if index % 3:  # the others keep Hostinger's srv<id>.hstgr.cloud
+            vm["hostname"] = f"{_ROLES[index % len(_ROLES)]}-{index // len(_ROLES) + 1}.example.com"
+        fleet.append(vm)
+    return fleet
+
+
+def _rate_limit(text: str) -> tuple[int, float]:
+    """``N/SECONDS`` (``50/1``, ``60/60``, ``10/0.5``) as ``(N, SECONDS)``."""
+    count, _, seconds = text.partition("/")
+    try:
+        limit = (int(count), float(seconds))
+    except ValueError:
+        limit = (0, 0.0)
+    if limit[0] < 1 or not 0 < limit[1] < math.inf:
+        raise argparse.ArgumentTypeError(
+            f"expected N/SECONDS, N requests (1 or more) per SECONDS (more than 0), such as"
+            f" 50/1 or 60/60, not {text!r}"
+        )
+    return limit
+
+
+def _count(text: str) -> int:
+    if not text.isdecimal() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, not {text!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < math.inf:
+        raise argparse.ArgumentTypeError(f"expected seconds, more than 0, not {text!r}")
+    return seconds
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,10 +79,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--any-vm", action="store_true", help="let every VM id exist")
     parser.add_argument(
+        "--vms",
+        type=_count,
+        default=0,
+        metavar="N",
+        help=f"make N VMs with ids from {_FLEET_FIRST_ID}, mixed hostnames and plans, some stopped",
+    )
+    parser.add_argument(
         "--action-seconds",
         type=float,
         default=2.0,
         help="how long an action takes to finish (default: 2)",
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate_limit,
+        metavar="N/SECONDS",
+        help="at most N requests per SECONDS per token, then 429 (e.g. 50/1, 60/60)",
+    )
+    parser.add_argument(
+        "--block-after",
+        type=_count,
+        metavar="K",
+        help="with --rate-limit: block a token after K 429s within --block-span seconds",
+    )
+    parser.add_argument(
+        "--block-span",
+        type=_seconds,
+        default=10.0,
+        metavar="SECONDS",
+        help="the span K 429s must fall in to begin a block (default: 10)",
+    )
+    parser.add_argument(
+        "--block-seconds",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long a block lasts (default: 60)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     parser.add_argument(
@@ -43,7 +127,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    options = _parser().parse_args(argv)
+    parser = _parser()
+    options = parser.parse_args(argv)
+    if options.block_after is not None and options.rate_limit is None:
+        parser.error("--block-after needs --rate-limit")
     if not options.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     stop = threading.Event()
@@ -51,8 +138,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     fake = FakeHostingerApi(
         port=options.port,
         token=options.token,
-        vms=options.vm,
-        accept_any_vm=options.any_vm or not options.vm,
+        vms=[*options.vm, *_fleet(options.vms)],
+        accept_any_vm=options.any_vm or not (options.vm or options.vms),
+        rate_limit=options.rate_limit,
+        block_after=options.block_after,
+        block_span=options.block_span,
+        block_seconds=options.block_seconds,
         action_seconds=options.action_seconds,
         tls=options.tls,
     )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from typing_extensions import Required, TypedDict, Unpack
 
 from hostinger_api.models.vpsv1_action_action_resource import ActionState
+from hostinger_api.testing._ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from hostinger_api.testing.faults import Fault
@@ -362,6 +363,11 @@ class FakeHostinger:
     :param action_seconds: how long an action takes from ``created`` to ``success``.
     :param restore_time: the ``restore_time`` snapshots report, in seconds.
     :param per_page: how many actions a page of ``get_actions_v1`` holds.
+    :param rate_limit: ``(N, SECONDS)``: at most N requests per window of SECONDS per token
+        (``testing._ratelimit``); None: no limit.
+    :param block_after: with a rate limit, refuse every request of a token for
+        ``block_seconds`` once ``block_after`` of its requests were refused within
+        ``block_span`` seconds (a model of Hostinger's warning); None: never.
     """
 
     def __init__(
@@ -373,9 +379,14 @@ class FakeHostinger:
         action_seconds: float = 0.0,
         restore_time: int = 1800,
         per_page: int = 15,
+        rate_limit: Optional[tuple[int, float]] = None,
+        block_after: Optional[int] = None,
+        block_span: float = 10.0,
+        block_seconds: float = 60.0,
     ) -> None:
         if action_seconds < 0 or per_page < 1:
             raise ValueError("action_seconds must be 0 or more, and per_page 1 or more")
+        self._limiter = _limiter(rate_limit, block_after, block_span, block_seconds)
         self.token = token
         self.accept_any_vm = accept_any_vm
         self.action_seconds = action_seconds
@@ -469,6 +480,27 @@ class FakeHostinger:
                 _Injection(fault, times, vm, None if method is None else method.upper(), every)
             )
 
+    @property
+    def rate_limit(self) -> Optional[tuple[int, float]]:
+        """``(N, SECONDS)``: the rate limit, or None."""
+        limiter = self._limiter
+        return None if limiter is None else (limiter.limit, limiter.seconds)
+
+    @property
+    def throttled(self) -> int:
+        """How many requests the rate limit refused with 429 (blocked ones included)."""
+        return 0 if self._limiter is None else self._limiter.throttled
+
+    @property
+    def blocks(self) -> int:
+        """How many times a token's block began."""
+        return 0 if self._limiter is None else self._limiter.blocks
+
+    @property
+    def allowed(self) -> int:
+        """How many requests the rate limit let through (to the service or to a fault)."""
+        return 0 if self._limiter is None else self._limiter.allowed
+
     def pending_faults(self) -> int:
         """How many injected faults have not been used yet."""
         with self._lock:
@@ -501,7 +533,27 @@ class FakeHostinger:
     def handle(
         self, method: str, path: str, query: dict[str, list[str]], authorization: Optional[str]
     ) -> FakeResponse:
-        """Answer one request as Hostinger would, or as an injected fault makes it."""
+        """Answer one request as Hostinger would, or as an injected fault makes it.
+
+        The rate limit comes first, as a gateway in front of the service: a request it refuses
+        uses no fault, and every answer it lets through carries its headers.
+        """
+        limiter = self._limiter
+        if limiter is None:
+            return self._serve(method, path, query, authorization)
+        verdict = limiter.check(authorization)
+        if not verdict.allowed:
+            return FakeResponse(429, error_body(verdict.message), dict(verdict.headers))
+        response = self._serve(method, path, query, authorization)
+        present = {name.lower() for name in response.headers}
+        for name, value in verdict.headers.items():
+            if name.lower() not in present:  # a fault's own headers win
+                response.headers[name] = value
+        return response
+
+    def _serve(
+        self, method: str, path: str, query: dict[str, list[str]], authorization: Optional[str]
+    ) -> FakeResponse:
         fault = self._take_fault(method, path)
         if fault is None:
             return self._answer(method, path, query, authorization)
@@ -690,6 +742,23 @@ class FakeHostinger:
         }
         self._next_snapshot_id += 1
         return vm.snapshot
+
+
+def _limiter(
+    rate_limit: Optional[tuple[int, float]],
+    block_after: Optional[int],
+    block_span: float,
+    block_seconds: float,
+) -> Optional[RateLimiter]:
+    if rate_limit is None:
+        if block_after is not None:
+            raise ValueError("block_after needs a rate_limit: blocks follow refusals")
+        return None
+    if not isinstance(rate_limit, tuple) or len(rate_limit) != 2:
+        raise ValueError(f"rate_limit must be (N, SECONDS), such as (50, 1), not {rate_limit!r}")
+    return RateLimiter(
+        *rate_limit, block_after=block_after, block_span=block_span, block_seconds=block_seconds
+    )
 
 
 def _restoring(vm: FakeVm) -> Callable[[], None]:

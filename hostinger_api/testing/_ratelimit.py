@@ -1,0 +1,170 @@
+"""The fake's rate limit: N requests per window per key, counted as Laravel's throttle counts.
+
+Hostinger's error bodies are a Laravel application's, so the fake limits as Laravel's throttle
+does: a fixed window that starts at a key's first request; a refused request does not count;
+every answer says ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``, and a 429 adds
+``Retry-After`` (whole seconds) and ``X-RateLimit-Reset`` (Unix time).
+
+The block is a model of Hostinger's warning that an IP which exceeds the limit repeatedly "might
+get temporarily blocked", not a documented behaviour: after ``block_after`` refusals within
+``block_span`` seconds, every request of that key is refused for ``block_seconds``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+THROTTLED_MESSAGE = "Too Many Attempts."
+_KEYS_KEPT = 1024  # past this many keys, those with nothing left to remember are forgotten
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a request may go on, the headers its answer carries, and a refusal's message."""
+
+    allowed: bool
+    headers: Mapping[str, str]
+    message: str = ""
+
+
+@dataclass
+class _Key:
+    """What the limiter remembers of one key (one token)."""
+
+    window_end: float = -math.inf
+    hits: int = 0
+    refusals: deque[float] = field(default_factory=deque)  # when, within the block span
+    blocked_until: float = -math.inf
+
+    def idle(self, now: float, span: float) -> bool:
+        """Nothing left to remember: forgetting the key changes no answer."""
+        recent = bool(self.refusals) and self.refusals[-1] > now - span
+        return self.window_end <= now and self.blocked_until <= now and not recent
+
+
+def _seconds(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}")
+    if not 0 < value < math.inf:
+        raise ValueError(f"{name} must be more than 0 seconds and finite, not {value!r}")
+    return float(value)
+
+
+def _count(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be an int, 1 or more, not {value!r}")
+    return value
+
+
+class RateLimiter:
+    """At most ``limit`` requests per ``seconds`` per key, and maybe a block after repeated excess.
+
+    Thread-safe. ``throttled``, ``blocks`` and ``allowed`` count what it decided. ``clock`` (a
+    monotonic clock) and ``wall_clock`` (Unix time, for ``X-RateLimit-Reset``) are there for tests.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        seconds: float,
+        *,
+        block_after: Optional[int] = None,
+        block_span: float = 10.0,
+        block_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.limit = _count("The rate limit's number of requests", limit)
+        self.seconds = _seconds("The rate limit's window", seconds)
+        self.block_after = None if block_after is None else _count("block_after", block_after)
+        self.block_span = _seconds("block_span", block_span)
+        self.block_seconds = _seconds("block_seconds", block_seconds)
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._lock = threading.Lock()
+        self._keys: dict[Optional[str], _Key] = {}
+        self._throttled = 0
+        self._blocks = 0
+        self._allowed = 0
+
+    @property
+    def throttled(self) -> int:
+        """How many requests were refused with 429, blocked ones included."""
+        with self._lock:
+            return self._throttled
+
+    @property
+    def blocks(self) -> int:
+        """How many times a block began."""
+        with self._lock:
+            return self._blocks
+
+    @property
+    def allowed(self) -> int:
+        """How many requests were let through."""
+        with self._lock:
+            return self._allowed
+
+    def check(self, key: Optional[str]) -> Verdict:
+        """Count one request of ``key`` (the Authorization header, whatever it is)."""
+        with self._lock:
+            now = self._clock()
+            state = self._keys.get(key)
+            if state is None:
+                self._forget_idle(now)
+                state = self._keys[key] = _Key()
+            if state.blocked_until > now:
+                self._throttled += 1
+                return self._refusal(
+                    state.blocked_until - now,
+                    f"{THROTTLED_MESSAGE} Blocked for {self.block_seconds:g} seconds after"
+                    " exceeding the rate limit repeatedly.",
+                )
+            if state.window_end <= now:
+                state.window_end, state.hits = now + self.seconds, 0
+            if state.hits < self.limit:
+                state.hits += 1
+                self._allowed += 1
+                return Verdict(True, self._headers(self.limit - state.hits))
+            self._throttled += 1
+            verdict = self._refusal(state.window_end - now, THROTTLED_MESSAGE)
+            if self.block_after is not None:
+                self._note_refusal(state, now, self.block_after)
+            return verdict
+
+    def _note_refusal(self, state: _Key, now: float, block_after: int) -> None:
+        """Remember a refusal; the ``block_after``-th within the span begins a block."""
+        state.refusals.append(now)
+        while state.refusals[0] <= now - self.block_span:
+            state.refusals.popleft()
+        if len(state.refusals) >= block_after:
+            state.refusals.clear()
+            state.blocked_until = now + self.block_seconds
+            state.window_end = -math.inf  # after the block, a fresh window
+            self._blocks += 1
+
+    def _refusal(self, seconds_left: float, message: str) -> Verdict:
+        # Whole seconds, rounded up: a client that waits them finds the window over, and never
+        # 0, which would say "now" (a window shorter than a second still says 1).
+        retry_after = max(1, math.ceil(seconds_left))
+        headers = self._headers(0)
+        headers["Retry-After"] = str(retry_after)
+        headers["X-RateLimit-Reset"] = str(math.ceil(self._wall_clock() + seconds_left))
+        return Verdict(False, headers, message)
+
+    def _headers(self, remaining: int) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
+
+    def _forget_idle(self, now: float) -> None:
+        """Keep memory bounded when many keys come and go (a fuzz test, say)."""
+        if len(self._keys) >= _KEYS_KEPT:
+            for key in [
+                key for key, state in self._keys.items() if state.idle(now, self.block_span)
+            ]:
+                del self._keys[key]
