@@ -450,7 +450,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Run a command; returns the exit code."""
+    """Run a command; returns the exit code.
+
+    Besides the token, the environment may give proxies (``HTTPS_PROXY``, ``NO_PROXY``...) and
+    a CA bundle (``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE``): see ``hostinger_api.environment``.
+    """
     options = _parser().parse_args(argv)
     if options.group == "demo":
         return run_demo(sys.stdout)
@@ -462,7 +466,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    configuration = Configuration(host=options.host, access_token=token)
+    try:  # proxies and a CA bundle from the environment, as curl and requests take them
+        configuration = Configuration.from_environment(host=options.host, access_token=token)
+    except ApiValueError as error:
+        print(f"hostinger-api: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     return execute(options, configuration, out=sys.stdout, err=sys.stderr)
 
 

@@ -13,8 +13,10 @@ import os
 import platform
 import sys
 import threading
+from collections.abc import Mapping
 from typing import Any, ClassVar, Optional, TypedDict, Union
 
+from hostinger_api import environment
 from hostinger_api._version import __version__
 
 DEFAULT_HOST = "https://developers.hostinger.com"
@@ -176,6 +178,28 @@ class Configuration:
     def get_default_copy(cls) -> Configuration:
         """A copy of the default configuration, safe to change without affecting others."""
         return copy.deepcopy(cls.get_default())
+
+    @classmethod
+    def from_environment(
+        cls,
+        host: str | None = None,
+        access_token: str | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> Configuration:
+        """A configuration that also follows the proxy and CA bundle variables of the environment.
+
+        ``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, ``SSL_CERT_FILE`` and
+        ``REQUESTS_CA_BUNDLE``, read as curl, requests and httpx read them (see
+        ``hostinger_api.environment``), for the host given here. ``Configuration()`` itself
+        reads none of them, as the generated package does not; the command line uses this.
+        Raises ``ApiValueError`` when a CA bundle variable names no file.
+        """
+        environ = os.environ if environ is None else environ
+        configuration = cls(host=host, access_token=access_token)
+        configuration.proxy = environment.proxy_for(configuration.host, environ)
+        configuration.ssl_ca_cert = environment.ca_bundle(environ)
+        return configuration
 
     # -- logging -----------------------------------------------------------------------------
 

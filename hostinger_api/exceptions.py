@@ -17,6 +17,8 @@ The tree::
     │   ├── UnprocessableEntityException        422
     │   ├── TooManyRequestsException            429, still refused after the retries the
     │   │                                       policy allows; carries retry_after
+    │   ├── ProxyAuthenticationError            407: the proxy refused the credentials
+    │   │                                       (or asked for some); never retried
     │   ├── ServiceException                    5xx
     │   ├── ResponseDecodeError                 a 2xx whose body is not the documented JSON;
     │   │                                       carries raw_body, the bytes as they came
@@ -248,6 +250,25 @@ class TooManyRequestsException(ApiException):
         return text
 
 
+class ProxyAuthenticationError(ApiException):
+    """407: the proxy between here and the API refused the credentials, or got none.
+
+    Raised both when the proxy refuses to open a tunnel (``CONNECT``, for https://) and when
+    it answers a forwarded http:// request with 407. Nothing reached the API, and trying again
+    with the same credentials cannot help, so it is never retried. ``status`` is 407.
+    """
+
+    def _keep(self, http_resp: Any) -> None:
+        if http_resp is not None:  # a forwarded request: the proxy's own answer
+            self.reason = f"{self.reason}: {PROXY_CREDENTIALS_HINT}"
+
+
+PROXY_CREDENTIALS_HINT = (
+    "the proxy refused the credentials (give them as http://user:password@host:port in "
+    "Configuration.proxy, or as a Proxy-Authorization header in Configuration.proxy_headers)"
+)
+
+
 class ServiceException(ApiException):
     """5xx: the service failed."""
 
@@ -299,6 +320,7 @@ _CLASS_BY_STATUS: dict[int, type[ApiException]] = {
     401: UnauthorizedException,
     403: ForbiddenException,
     404: NotFoundException,
+    407: ProxyAuthenticationError,
     409: ConflictException,
     422: UnprocessableEntityException,
     429: TooManyRequestsException,

@@ -15,11 +15,12 @@ import io
 import ipaddress
 import json
 import logging
+import re
 import ssl
 import time
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import unquote, urlencode, urljoin
 
 import urllib3
 from urllib3.exceptions import (
@@ -40,10 +41,12 @@ from urllib3.util import parse_url
 from hostinger_api._checks import positive_seconds
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import (
+    PROXY_CREDENTIALS_HINT,
     ApiConnectionError,
     ApiException,
     ApiTimeoutError,
     ApiValueError,
+    ProxyAuthenticationError,
     ResponseDecodeError,
     body_field,
 )
@@ -98,21 +101,109 @@ def build_timeout(request_timeout: RequestTimeout, configuration: Configuration)
 
 def _transport_error(
     error: Exception, method: str, url: str, attempts: int = 1
-) -> ApiConnectionError:
+) -> ApiConnectionError | ProxyAuthenticationError:
     """Say what went wrong below HTTP, as our own exception."""
     cause = _cause(error)
     where = f"{method} {url.split('?', 1)[0]}"
     if attempts > 1:
         where += f" ({attempts} attempts)"
-    if isinstance(cause, (SSLError, ssl.SSLError)):
-        return ApiConnectionError(f"TLS failed for {where}: {cause}")
     if isinstance(cause, ProxyError):
-        return ApiConnectionError(f"The proxy failed for {where}: {cause}")
+        return _proxy_error(cause, where)
+    if isinstance(cause, (SSLError, ssl.SSLError)):
+        return ApiConnectionError(f"TLS failed for {where}: {_tls_said(cause)}")
     if isinstance(cause, NewConnectionError):  # a subclass of the timeout error, so first
-        return ApiConnectionError(f"Could not connect for {where}: {cause}")
+        return ApiConnectionError(f"Could not connect for {where}: {_said(cause)}")
     if isinstance(cause, (Urllib3TimeoutError, TimeoutError)):
-        return ApiTimeoutError(f"Timed out for {where}: {cause}")
-    return ApiConnectionError(f"The connection failed for {where}: {cause}")
+        return ApiTimeoutError(f"Timed out for {where}: {_said(cause)}")
+    return ApiConnectionError(f"The connection failed for {where}: {_said(cause)}")
+
+
+def _proxy_error(error: ProxyError, where: str) -> ApiConnectionError | ProxyAuthenticationError:
+    """A failure to reach the proxy or to pass it, naming the proxy (never its credentials)."""
+    proxy = error.proxy if isinstance(error, _ProxyFailure) else "in Configuration.proxy"
+    inner = error.original_error
+    refused = _tunnel_refusal(error)
+    if refused == 407:
+        return ProxyAuthenticationError(
+            status=407,
+            reason=f"The proxy {proxy} answered 407 to the tunnel for {where}: "
+            + PROXY_CREDENTIALS_HINT,
+        )
+    failed = f"The proxy failed for {where}: "
+    if refused is not None:
+        return ApiConnectionError(
+            f"{failed}the proxy {proxy} refused to open a tunnel to the API: {_said(inner)}"
+        )
+    if isinstance(inner, NewConnectionError):  # a subclass of the timeout error, so first
+        return ApiConnectionError(f"{failed}could not connect to the proxy {proxy}: {_said(inner)}")
+    if isinstance(inner, (Urllib3TimeoutError, TimeoutError)):
+        return ApiTimeoutError(f"{failed}timed out connecting to the proxy {proxy}: {_said(inner)}")
+    if isinstance(inner, (SSLError, ssl.SSLError)):
+        return ApiConnectionError(f"{failed}TLS with the proxy {proxy} failed: {_tls_said(inner)}")
+    return ApiConnectionError(f"{failed}the proxy {proxy} broke the connection: {_said(inner)}")
+
+
+def _said(error: BaseException) -> str:
+    """An error's text without the ``<urllib3...object at 0x...>:`` that urllib3 puts first."""
+    return _OBJECT_PREFIX.sub("", str(error)) or type(error).__name__
+
+
+def _tls_said(error: BaseException) -> str:
+    """A TLS error's text, saying plainly when the server's certificate was not trusted."""
+    text = _said(error)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "doesn't match" in text:
+        return (
+            "the server's certificate could not be verified (set Configuration.ssl_ca_cert "
+            "to your CA bundle if a proxy or your company signs it): " + text
+        )
+    return text
+
+
+_OBJECT_PREFIX = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>: ")
+_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (4\d\d)\b")
+
+
+def _tunnel_refusal(error: ProxyError) -> int | None:
+    """The 4xx status with which a proxy refused to open a tunnel, if it did."""
+    found = _TUNNEL_REFUSED.search(str(error.original_error))
+    return int(found.group(1)) if found else None
+
+
+class _ProxyFailure(ProxyError):
+    """urllib3's ``ProxyError``, with the proxy's URL (its credentials are never in it)."""
+
+    def __init__(self, proxy: str, error: ProxyError) -> None:
+        super().__init__(str(error.args[0]) if error.args else "proxy error", error.original_error)
+        self.proxy = proxy
+
+
+class _ProxyManager(urllib3.ProxyManager):
+    """A ``ProxyManager`` whose failures to reach or pass the proxy say which proxy it was."""
+
+    def urlopen(  # type: ignore[override]  # as urllib3's own, narrower than RequestMethods'
+        self, method: str, url: str, redirect: bool = True, **kw: Any
+    ) -> urllib3.BaseHTTPResponse:
+        try:
+            return super().urlopen(method, url, redirect=redirect, **kw)
+        except ProxyError as error:
+            raise _ProxyFailure(self.proxy.url if self.proxy else "?", error) from error
+
+
+def _proxy_credentials(proxy: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
+    """The proxy's URL without ``user:password@``, and the headers that carry them instead.
+
+    urllib3 sends no credentials from a proxy URL by itself. A ``Proxy-Authorization`` header
+    given in ``proxy_headers`` wins over them. Taking them out of the URL keeps them out of
+    every message urllib3 writes.
+    """
+    parsed = parse_url(proxy)
+    sent = dict(headers or {})
+    if parsed.auth is None:
+        return proxy, sent
+    if not any(name.lower() == "proxy-authorization" for name in sent):
+        user, _, password = parsed.auth.partition(":")
+        sent.update(urllib3.make_headers(proxy_basic_auth=f"{unquote(user)}:{unquote(password)}"))
+    return parsed._replace(auth=None).url, sent
 
 
 class RESTResponse(io.IOBase):
@@ -192,10 +283,9 @@ class RESTClientObject:
             self.pool_manager = SOCKSProxyManager(proxy_url=proxy, **pool_args)
         elif proxy:
             try:
-                self.pool_manager = urllib3.ProxyManager(
-                    proxy_url=proxy,
-                    proxy_headers=configuration.proxy_headers,
-                    **pool_args,
+                proxy_url, proxy_headers = _proxy_credentials(proxy, configuration.proxy_headers)
+                self.pool_manager = _ProxyManager(
+                    proxy_url=proxy_url, proxy_headers=proxy_headers, **pool_args
                 )
             except (HTTPError, ValueError) as error:
                 message = f"The proxy {proxy!r} cannot be used: {error}"
@@ -505,9 +595,14 @@ def _cause(error: Exception) -> Exception:
 def _failure_kind(error: Exception) -> str | None:
     """Whether a failed attempt never sent the request (CONNECT) or may have (READ)."""
     cause = _cause(error)
+    if isinstance(cause, ProxyError):
+        inner = cause.original_error
+        if _tunnel_refusal(cause) is not None or isinstance(inner, (SSLError, ssl.SSLError)):
+            return None  # refused credentials or a bad TLS setup fail the same way again
+        return CONNECT
     if isinstance(cause, (SSLError, ssl.SSLError)):
         return None  # a TLS setup that fails now will fail again
-    if isinstance(cause, (ProxyError, ConnectTimeoutError)):  # NewConnectionError is one too
+    if isinstance(cause, ConnectTimeoutError):  # NewConnectionError is one too
         return CONNECT
     if isinstance(cause, (ReadTimeoutError, ProtocolError, OSError)):
         return READ
