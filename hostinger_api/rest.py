@@ -15,11 +15,12 @@ import io
 import ipaddress
 import json
 import logging
+import os
 import re
 import ssl
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode, urljoin
 
 import urllib3
@@ -58,6 +59,9 @@ from hostinger_api.retry import (
     current_deadline,
     parse_retry_after,
 )
+
+if TYPE_CHECKING:
+    from urllib3._base_connection import BaseHTTPConnection
 
 __all__ = [
     "ApiException",
@@ -149,14 +153,58 @@ def _said(error: BaseException) -> str:
 
 
 def _tls_said(error: BaseException) -> str:
-    """A TLS error's text, saying plainly when the server's certificate was not trusted."""
+    """A TLS error's text, with what to do about it when that is clear."""
     text = _said(error)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "doesn't match" in text:
-        return (
-            "the server's certificate could not be verified (set Configuration.ssl_ca_cert "
-            "to your CA bundle if a proxy or your company signs it): " + text
+    if "CERTIFICATE_VERIFY_FAILED" not in text and "doesn't match" not in text:
+        if "PEM lib" in text:
+            return f"the client certificate or its key could not be loaded ({text})"
+        return text
+    if "mismatch" in text or "doesn't match" in text:
+        hint = (
+            "it is not valid for the name used (if the server is reached under another name, "
+            "set Configuration.tls_server_name)"
         )
-    return text
+    elif "local issuer" in text or "self-signed" in text or "self signed" in text:
+        hint = (
+            "it is signed by a CA this machine does not trust (if your company or a proxy "
+            "signs certificates, set Configuration.ssl_ca_cert to its CA bundle)"
+        )
+    else:
+        hint = "see below"
+    return f"the server's certificate could not be verified: {hint}: {text}"
+
+
+def _check_tls_settings(configuration: Configuration, pool_manager: urllib3.PoolManager) -> None:
+    """Refuse certificate files that are not there, and say once that verification is off.
+
+    A missing file would otherwise surface at each request as a dropped connection, retried.
+    With ``verify_ssl`` off, this client logs one warning when it is created, and urllib3's
+    ``InsecureRequestWarning`` is not repeated for its requests.
+    """
+    for name in ("ssl_ca_cert", "cert_file", "key_file"):
+        path = getattr(configuration, name)
+        if path is not None and not os.path.isfile(path):
+            raise ApiValueError(f"Configuration.{name} names {path!r}, which is not a file")
+    if configuration.verify_ssl:
+        return
+    _logger.warning(
+        "TLS certificates are not verified (Configuration.verify_ssl = False): anything "
+        "between here and %s can read and change the calls, the token included. Give the "
+        "server's CA in Configuration.ssl_ca_cert instead",
+        configuration.host,
+    )
+    classes = pool_manager.pool_classes_by_scheme
+    https = classes["https"]
+    quiet = type(f"Quiet{https.__name__}", (_WarnedOnce, https), {})
+    pool_manager.pool_classes_by_scheme = {**classes, "https": quiet}
+
+
+class _WarnedOnce(urllib3.HTTPSConnectionPool):
+    """An HTTPS pool that connects as urllib3's does, without warning at every request."""
+
+    def _validate_conn(self, conn: BaseHTTPConnection) -> None:
+        if conn.is_closed:
+            conn.connect()
 
 
 _OBJECT_PREFIX = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>: ")
@@ -292,6 +340,7 @@ class RESTClientObject:
                 raise ApiValueError(_hide_credentials(message, proxy)) from None
         else:
             self.pool_manager = urllib3.PoolManager(**pool_args)
+        _check_tls_settings(configuration, self.pool_manager)
         # A proxy for http:// rewrites each request, so only its manager may send them.
         self._direct = not isinstance(self.pool_manager, urllib3.ProxyManager)
 

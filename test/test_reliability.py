@@ -131,10 +131,13 @@ MATRIX: list[tuple[str, Fault, dict[str, tuple[Any, int]], list[float]]] = [
 ]
 
 
-@pytest.fixture
-def seeded():
-    """A fake where the VM has a snapshot and one finished action (id 1), before any fault."""
-    with FakeHostingerApi(vms=[VM], token=TOKEN) as fake:
+@pytest.fixture(params=[False, True], ids=["http", "https"])
+def seeded(request):
+    """A fake where the VM has a snapshot and one finished action (id 1), before any fault.
+
+    Plain and over TLS: a slow or dropped TLS connection must end as a plain one does.
+    """
+    with FakeHostingerApi(vms=[VM], token=TOKEN, tls=request.param) as fake:
         with ApiClient(fake.configuration()) as setup:
             VPSSnapshotsApi(setup).create_snapshot_v1(VM)
         fake.clear_requests()
