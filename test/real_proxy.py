@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -65,12 +66,17 @@ class SeenRequest:
 class RealProxy:
     """``python -m proxy`` on 127.0.0.1 and a free port; with ``auth``, it demands basic auth.
 
+    ``options`` are more of proxy.py's options, for example a plugin that refuses some hosts.
+
     A context manager: the process is stopped on exit, however the block ends.
     """
 
-    def __init__(self, directory: Path, auth: Optional[str] = None) -> None:
+    def __init__(
+        self, directory: Path, auth: Optional[str] = None, options: Sequence[str] = ()
+    ) -> None:
         self.directory = directory
         self.auth = auth
+        self.options = list(options)  # more of proxy.py's command-line options
         self.log_file = directory / "requests.jsonl"
         self.output_file = directory / "proxy.log"
         self._process: Optional[subprocess.Popen[bytes]] = None
@@ -109,6 +115,7 @@ class RealProxy:
         ]
         if self.auth is not None:
             arguments += ["--basic-auth", self.auth]
+        arguments += self.options
         environment = {
             **os.environ,
             _LOG_VARIABLE: str(self.log_file),

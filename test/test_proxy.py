@@ -170,6 +170,20 @@ def test_a_proxy_that_refuses_the_credentials_fails_at_once(guarded, served, cap
         assert f"The proxy http://{guarded.address} answered 407" in str(failure)
 
 
+def test_a_proxy_that_refuses_the_tunnel_by_policy_fails_at_once(tmp_path):
+    blocking = ["--plugins", "proxy.plugin.FilterByUpstreamHostPlugin"]
+    blocking += ["--filtered-upstream-hosts", "127.0.0.1"]  # it answers those with a 418
+    policy = RecordingPolicy(jitter=0)
+    with RealProxy(tmp_path, options=blocking) as proxy, FakeHostingerApi(tls=True) as fake:
+        with pytest.raises(ApiConnectionError) as caught:
+            get_snapshot(through(fake, proxy.url, retries=policy))
+        assert fake.requests == []
+    message = str(caught.value)
+    assert f"the proxy {proxy.url} refused to open a tunnel to the API" in message
+    assert "418" in message
+    assert policy.slept == []  # the same request would be refused the same way
+
+
 @pytest.mark.parametrize("scheme", ["https", "http"])
 def test_a_proxy_that_is_down_is_named_in_the_error(scheme):
     with socket.create_server(("127.0.0.1", 0)) as placeholder:
