@@ -11,12 +11,14 @@ it from here.
 
 from __future__ import annotations
 
+import http.client
 import io
 import ipaddress
 import json
 import logging
 import os
 import re
+import socket
 import ssl
 import time
 from collections.abc import Mapping
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode, urljoin
 
 import urllib3
+import urllib3.connection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
@@ -124,7 +127,7 @@ def _transport_error(
 
 def _proxy_error(error: ProxyError, where: str) -> ApiConnectionError | ProxyAuthenticationError:
     """A failure to reach the proxy or to pass it, naming the proxy (never its credentials)."""
-    proxy = error.proxy if isinstance(error, _ProxyFailure) else "in Configuration.proxy"
+    proxy = getattr(error, "proxy", "of Configuration.proxy")  # a _ProxyFailure's, always
     inner = error.original_error
     refused = _tunnel_refusal(error)
     if refused == 407:
@@ -140,7 +143,7 @@ def _proxy_error(error: ProxyError, where: str) -> ApiConnectionError | ProxyAut
         )
     if isinstance(inner, NewConnectionError):  # a subclass of the timeout error, so first
         return ApiConnectionError(f"{failed}could not connect to the proxy {proxy}: {_said(inner)}")
-    if isinstance(inner, (Urllib3TimeoutError, TimeoutError)):
+    if isinstance(inner, (Urllib3TimeoutError, TimeoutError, socket.timeout)):  # 3.9: not one
         return ApiTimeoutError(f"{failed}timed out connecting to the proxy {proxy}: {_said(inner)}")
     if isinstance(inner, (SSLError, ssl.SSLError)):
         return ApiConnectionError(f"{failed}TLS with the proxy {proxy} failed: {_tls_said(inner)}")
@@ -159,19 +162,18 @@ def _tls_said(error: BaseException) -> str:
         if "PEM lib" in text:
             return f"the client certificate or its key could not be loaded ({text})"
         return text
+    said = "the server's certificate could not be verified: "
     if "mismatch" in text or "doesn't match" in text:
-        hint = (
+        said += (
             "it is not valid for the name used (if the server is reached under another name, "
-            "set Configuration.tls_server_name)"
+            "set Configuration.tls_server_name): "
         )
     elif "local issuer" in text or "self-signed" in text or "self signed" in text:
-        hint = (
+        said += (
             "it is signed by a CA this machine does not trust (if your company or a proxy "
-            "signs certificates, set Configuration.ssl_ca_cert to its CA bundle)"
+            "signs certificates, set Configuration.ssl_ca_cert to its CA bundle): "
         )
-    else:
-        hint = "see below"
-    return f"the server's certificate could not be verified: {hint}: {text}"
+    return said + text
 
 
 def _check_tls_settings(configuration: Configuration, pool_manager: urllib3.PoolManager) -> None:
@@ -225,8 +227,31 @@ class _ProxyFailure(ProxyError):
         self.proxy = proxy
 
 
+class _TunnelConnection(urllib3.connection.HTTPSConnection):
+    """An HTTPS connection through a proxy's tunnel, whose failures to open it blame the proxy.
+
+    urllib3 counts a proxy as passed once its TCP connection is up, so a proxy that then says
+    nothing, or hangs up, in answer to ``CONNECT`` would look like the API failing to answer.
+    Nothing was sent to the API yet, so these are ``ProxyError``s, retried as failed connects.
+    """
+
+    def _tunnel(self) -> None:
+        try:
+            super()._tunnel()
+        except (OSError, http.client.HTTPException) as error:  # socket timeouts among them
+            raise ProxyError("Could not open a tunnel through the proxy", error) from error
+
+
+class _TunnelPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TunnelConnection
+
+
 class _ProxyManager(urllib3.ProxyManager):
     """A ``ProxyManager`` whose failures to reach or pass the proxy say which proxy it was."""
+
+    def __init__(self, proxy_url: str, **kw: Any) -> None:
+        super().__init__(proxy_url, **kw)
+        self.pool_classes_by_scheme = {**self.pool_classes_by_scheme, "https": _TunnelPool}
 
     def urlopen(  # type: ignore[override]  # as urllib3's own, narrower than RequestMethods'
         self, method: str, url: str, redirect: bool = True, **kw: Any

@@ -70,6 +70,8 @@ def test_no_proxy_turns_the_proxy_off_and_the_lowercase_name_wins():
         ("https://127.0.0.1:1/x", "localhost", False),
         ("https://127.0.0.1:1/x", "127.0.0.0/8", True),
         ("https:///x", "*", False),  # no host: nothing to compare
+        ("https://h:port/x", "h:443", False),  # a port that is not a number
+        ("https://h:port/x", "h", True),
     ],
 )
 def test_bypasses_proxy(url, no_proxy, bypassed):

@@ -7,11 +7,13 @@ proxy operator would: the CONNECT of an https:// call and never the token behind
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +22,13 @@ import urllib3
 from real_proxy import RealProxy
 from support import TOKEN, VM, RecordingPolicy
 
-from hostinger_api import ApiClient, ApiConnectionError, Configuration, VPSSnapshotsApi
+from hostinger_api import (
+    ApiClient,
+    ApiConnectionError,
+    ApiTimeoutError,
+    Configuration,
+    VPSSnapshotsApi,
+)
 from hostinger_api.exceptions import ProxyAuthenticationError
 from hostinger_api.testing import FakeHostingerApi
 
@@ -202,6 +210,82 @@ def test_a_proxy_that_is_down_is_named_in_the_error(scheme):
     assert policy.slept == [0.5, 1.0, 2.0, 4.0]
     assert PASSWORD not in message
     assert USER not in message
+
+
+@contextlib.contextmanager
+def not_a_proxy(hang_up: bool) -> Iterator[str]:
+    """A listener that takes connections and says nothing, or hangs up: what a real proxy will
+    not do on demand. Yields its address."""
+    held: list[socket.socket] = []
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            if hang_up:
+                connection.settimeout(5)
+                connection.recv(65536)
+                connection.close()
+            else:
+                held.append(connection)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+@pytest.mark.parametrize(
+    ("hang_up", "failure", "said"),
+    [
+        (False, ApiTimeoutError, "timed out connecting to the proxy"),
+        (True, ApiConnectionError, "broke the connection"),
+    ],
+    ids=["silent", "hangs-up"],
+)
+def test_a_proxy_that_fails_to_open_the_tunnel_is_blamed_and_retried(hang_up, failure, said):
+    policy = RecordingPolicy(jitter=0)
+    configuration = Configuration(
+        host="https://api.example.test", access_token=TOKEN, retries=policy
+    )
+    configuration.connect_timeout = configuration.read_timeout = 0.2
+    with not_a_proxy(hang_up) as address:
+        configuration.proxy = f"http://{USER}:{PASSWORD}@{address}"
+        with pytest.raises(failure) as caught, ApiClient(configuration) as api_client:
+            # a POST: the API never saw it, so retrying it is safe
+            VPSSnapshotsApi(api_client).create_snapshot_v1(VM)
+    message = str(caught.value)
+    assert "The proxy failed for POST https://api.example.test" in message
+    assert said in message
+    assert f"http://{address}" in message
+    assert PASSWORD not in message
+    assert policy.slept == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_tls_with_a_proxy_that_speaks_no_tls_fails_at_once():
+    policy = RecordingPolicy(jitter=0)
+    configuration = Configuration(
+        host="https://api.example.test", access_token=TOKEN, retries=policy
+    )
+    configuration.connect_timeout = configuration.read_timeout = 5
+    with FakeHostingerApi() as plain:  # answers a TLS hello with an HTTP error: no TLS
+        address = f"127.0.0.1:{plain.port}"
+        configuration.proxy = f"https://{address}"
+        with pytest.raises(ApiConnectionError) as caught:
+            get_snapshot(configuration)
+    assert f"TLS with the proxy https://{address} failed" in str(caught.value)
+    assert policy.slept == []  # the same setup fails the same way
 
 
 # -- the command line follows HTTPS_PROXY, HTTP_PROXY and NO_PROXY ------------------------------
