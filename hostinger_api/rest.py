@@ -119,6 +119,12 @@ def _transport_error(
     if isinstance(cause, (SSLError, ssl.SSLError)):
         return ApiConnectionError(f"TLS failed for {where}: {_tls_said(cause)}")
     if isinstance(cause, NewConnectionError):  # a subclass of the timeout error, so first
+        socks = getattr(cause.conn, "_socks_options", None)  # urllib3.contrib.socks's
+        if socks:
+            return ApiConnectionError(
+                f"The proxy failed for {where}: could not connect through the SOCKS proxy "
+                f"{socks['proxy_host']}:{socks['proxy_port']}: {_said(cause)}"
+            )
         return ApiConnectionError(f"Could not connect for {where}: {_said(cause)}")
     if isinstance(cause, (Urllib3TimeoutError, TimeoutError)):
         return ApiTimeoutError(f"Timed out for {where}: {_said(cause)}")

@@ -288,6 +288,19 @@ def test_tls_with_a_proxy_that_speaks_no_tls_fails_at_once():
     assert policy.slept == []  # the same setup fails the same way
 
 
+def test_a_socks_proxy_that_is_down_is_named_in_the_error():
+    pytest.importorskip("socks")
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    configuration = Configuration(host="https://api.example.test", access_token=TOKEN, retries=0)
+    configuration.proxy = f"socks5h://{USER}:{PASSWORD}@127.0.0.1:{port}"
+    with pytest.raises(ApiConnectionError) as caught:
+        get_snapshot(configuration)
+    message = str(caught.value)
+    assert f"could not connect through the SOCKS proxy 127.0.0.1:{port}" in message
+    assert PASSWORD not in message
+
+
 # -- the command line follows HTTPS_PROXY, HTTP_PROXY and NO_PROXY ------------------------------
 
 
