@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import logging
 import os
+import re
 import socket
 import ssl
 import subprocess
@@ -14,7 +18,7 @@ import urllib3
 from support import TOKEN, VM
 
 from hostinger_api import ApiClient, ApiConnectionError, VPSActionsApi, VPSSnapshotsApi
-from hostinger_api.testing import FakeHostingerApi
+from hostinger_api.testing import FakeHostingerApi, _server
 
 BASE = f"/api/vps/v1/virtual-machines/{VM}"
 
@@ -170,3 +174,374 @@ def test_on_its_own_it_serves_https_and_prints_the_ca():
     while os.path.exists(ca_file) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert not os.path.exists(ca_file)
+
+
+# -- HTTP/1.1 for clients we did not write ------------------------------------------------------
+
+AUTH = f"Authorization: Bearer {TOKEN}\r\n"
+VALID = f"GET {BASE}/actions HTTP/1.1\r\nHost: fake\r\n{AUTH}\r\n".encode()
+
+
+class Answer:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def is_json_error(self):
+        body = self.json()
+        return (
+            self.headers["Content-Type"] == "application/json"
+            and isinstance(body["message"], str)
+            and isinstance(body["correlation_id"], str)
+        )
+
+
+class Raw:
+    """A raw connection to a fake, and a strict reader of the HTTP/1.1 answers it gets."""
+
+    def __init__(self, fake):
+        connection = socket.create_connection(("127.0.0.1", fake.port), timeout=5)
+        if fake.tls:
+            context = ssl.create_default_context(cafile=fake.ca_file)
+            connection = context.wrap_socket(connection, server_hostname="127.0.0.1")
+        self.connection = connection
+        self.file = connection.makefile("rb")
+        self.interim = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.file.close()
+        self.connection.close()
+
+    def send(self, data):
+        self.connection.sendall(data)
+        return self
+
+    def done_sending(self):
+        """Tell the server nothing more comes (plain connections only)."""
+        self.connection.shutdown(socket.SHUT_WR)
+        return self
+
+    def answer(self, head=False):
+        """The next final answer, parsed strictly; None when the server closed cleanly."""
+        while True:
+            line = self.file.readline(65537)
+            if not line:
+                return None
+            status_line = re.fullmatch(rb"HTTP/1\.1 ([1-5][0-9][0-9]) [^\r\n]*\r\n", line)
+            assert status_line, line
+            status = int(status_line[1])
+            headers = http.client.parse_headers(self.file)
+            if status < 200:
+                assert status == 100
+                self.interim.append(status)
+                continue
+            length = headers["Content-Length"]
+            assert re.fullmatch(r"[0-9]+", length or ""), length
+            body = b"" if head else self.file.read(int(length))
+            assert len(body) == (0 if head else int(length))
+            return Answer(status, headers, body)
+
+    def answers(self):
+        """Every answer until the server closes the connection."""
+        found = []
+        while (answer := self.answer()) is not None:
+            found.append(answer)
+        return found
+
+    def closed(self):
+        return self.file.read(1) == b""
+
+
+@pytest.fixture(params=["http", "https"])
+def any_fake(request):
+    with FakeHostingerApi(vms=[VM], token=TOKEN, tls=request.param == "https") as server:
+        yield server
+
+
+def request_bytes(method="GET", path=BASE + "/actions", headers="", body=b"", version="1.1"):
+    head = f"{method} {path} HTTP/{version}\r\nHost: fake\r\n{AUTH}{headers}\r\n"
+    return head.encode("latin-1") + body
+
+
+def assert_in_sync(raw):
+    """The connection still works: the next request gets its own answer."""
+    answer = raw.send(VALID).answer()
+    assert answer.status == 200
+    assert "data" in answer.json()
+
+
+def test_a_chunked_body_is_decoded_and_the_connection_stays_in_sync(any_fake):
+    chunked = b'4;name=value\r\n{"a"\r\n3\r\n: 1\r\n1\r\n}\r\n0\r\nTrailer: x\r\n\r\n'
+    with Raw(any_fake) as raw:
+        raw.send(
+            request_bytes("POST", BASE + "/snapshot", "Transfer-Encoding: chunked\r\n", chunked)
+        )
+        assert raw.answer().json()["state"] == "created"
+        assert_in_sync(raw)
+    assert any_fake.requests[0].body == b'{"a": 1}'
+
+
+def test_a_chunked_body_that_lies_about_its_sizes_is_refused(fake):
+    with Raw(fake) as raw:
+        raw.send(
+            request_bytes(
+                "POST",
+                BASE + "/snapshot",
+                "Transfer-Encoding: chunked\r\n",
+                b"2\r\nabc\r\n0\r\n\r\n",
+            )
+        )
+        answer = raw.answer()
+        assert (answer.status, answer.headers["Connection"]) == (400, "close")
+        assert answer.is_json_error()
+        assert raw.closed()
+    assert fake.requests == []
+
+
+def test_a_non_ascii_digit_in_page_gets_a_json_answer(any_fake):
+    with Raw(any_fake) as raw:
+        answer = raw.send(request_bytes(path=f"{BASE}/actions?page=%C2%B2")).answer()  # '²'
+        assert answer.status in (422, 500)  # 500 until the service checks for ASCII digits
+        assert answer.is_json_error()
+        assert_in_sync(raw)
+
+
+def test_any_failure_inside_the_fake_is_a_json_500_and_no_error_log(any_fake, monkeypatch, caplog):
+    def broken(*arguments):
+        raise RuntimeError("the fake broke")
+
+    monkeypatch.setattr(any_fake, "handle", broken)
+    with Raw(any_fake) as raw:
+        answer = raw.send(request_bytes()).answer()
+        assert answer.status == 500
+        assert answer.is_json_error()
+        assert "RuntimeError" in answer.json()["message"]
+        monkeypatch.undo()
+        assert_in_sync(raw)
+    assert "The fake failed to answer" in caplog.text
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1, 2", "+5", "0x10", "\u0663", "", "5 5"])
+def test_an_invalid_content_length_is_a_json_400_and_a_close(fake, length):
+    with Raw(fake) as raw:
+        raw.send(
+            request_bytes(
+                "POST",
+                BASE + "/snapshot",
+                f"Content-Length: {length}\r\n".encode().decode("latin-1"),
+            )
+        )
+        answer = raw.answer()
+        assert (answer.status, answer.headers["Connection"]) == (400, "close")
+        assert answer.is_json_error()
+        assert raw.closed()
+    assert fake.requests == []
+
+
+def test_a_repeated_identical_content_length_is_accepted(fake):
+    with Raw(fake) as raw:
+        raw.send(request_bytes("POST", BASE + "/snapshot", "Content-Length: 2, 2\r\n", b"{}"))
+        assert raw.answer().status == 200
+        assert_in_sync(raw)
+
+
+def test_head_gets_a_405_without_a_body_and_the_connection_stays_in_sync(any_fake):
+    with Raw(any_fake) as raw:
+        answer = raw.send(request_bytes("HEAD", BASE + "/snapshot")).answer(head=True)
+        assert answer.status == 405
+        assert answer.headers["Allow"] == "DELETE, GET, POST"
+        assert answer.headers["Content-Type"] == "application/json"
+        assert int(answer.headers["Content-Length"]) > 0  # what a GET would have carried
+        assert_in_sync(raw)
+
+
+@pytest.mark.parametrize("method", ["OPTIONS", "FOO", "PUT", "TRACE"])
+def test_other_methods_get_a_json_405_with_allow(any_fake, method):
+    with Raw(any_fake) as raw:
+        answer = raw.send(request_bytes(method, BASE + "/snapshot")).answer()
+        assert answer.status == 405
+        assert answer.headers["Allow"] == "DELETE, GET, POST"
+        assert answer.is_json_error()
+        assert_in_sync(raw)
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer", "bEaReR"])
+def test_the_bearer_scheme_is_case_insensitive(any_fake, scheme):
+    with Raw(any_fake) as raw:
+        raw.send(
+            request_bytes(headers="").replace(
+                f"Bearer {TOKEN}".encode(), f"{scheme} {TOKEN}".encode()
+            )
+        )
+        assert raw.answer().status == 200
+
+
+@pytest.mark.parametrize("value", [f"Basic {TOKEN}", TOKEN, f"Bearer{TOKEN}", "Bearer wrong"])
+def test_other_credentials_are_still_unauthenticated(fake, value):
+    with Raw(fake) as raw:
+        raw.send(
+            f"GET {BASE}/actions HTTP/1.1\r\nHost: x\r\nAuthorization: {value}\r\n\r\n".encode()
+        )
+        answer = raw.answer()
+        assert answer.status == 401
+        assert answer.is_json_error()
+        assert_in_sync(raw)
+
+
+def test_two_authorization_headers_are_refused(fake):
+    with Raw(fake) as raw:
+        answer = raw.send(request_bytes(headers=AUTH)).answer()
+        assert answer.status == 400
+        assert answer.is_json_error()
+        assert raw.closed()
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(any_fake):
+    with Raw(any_fake) as raw:
+        raw.send(
+            request_bytes(
+                "POST", BASE + "/snapshot", "Content-Length: 2\r\nExpect: 100-continue\r\n"
+            )
+        )
+        assert raw.file.readline() == b"HTTP/1.1 100 Continue\r\n"  # the body is not sent yet
+        assert raw.file.readline() == b"\r\n"
+        assert raw.send(b"{}").answer().json()["state"] == "created"
+        assert_in_sync(raw)
+
+
+def test_an_expectation_other_than_100_continue_is_a_417(fake):
+    with Raw(fake) as raw:
+        raw.send(request_bytes("POST", BASE + "/snapshot", "Content-Length: 2\r\nExpect: tea\r\n"))
+        answer = raw.answer()
+        assert answer.status == 417
+        assert answer.is_json_error()
+        assert raw.closed()
+    assert fake.requests == []
+
+
+def test_connection_close_is_echoed_and_the_connection_closed(any_fake):
+    with Raw(any_fake) as raw:
+        answer = raw.send(request_bytes(headers="Connection: close\r\n")).answer()
+        assert (answer.status, answer.headers["Connection"]) == (200, "close")
+        assert raw.closed()
+
+
+def test_http_1_0_closes_unless_asked_to_keep_alive(fake):
+    with Raw(fake) as raw:
+        answer = raw.send(
+            request_bytes(version="1.0", headers="Connection: keep-alive\r\n")
+        ).answer()
+        assert (answer.status, answer.headers["Connection"]) == (200, "keep-alive")
+        assert_in_sync(raw)
+    with Raw(fake) as raw:
+        answer = raw.send(request_bytes(version="1.0")).answer()
+        assert (answer.status, answer.headers["Connection"]) == (200, "close")
+        assert raw.closed()
+
+
+def test_pipelined_requests_are_answered_in_order(any_fake):
+    with Raw(any_fake) as raw:
+        raw.send(request_bytes("POST", BASE + "/snapshot") + VALID + request_bytes(path="/nowhere"))
+        statuses = [raw.answer().status for _ in range(3)]
+    assert statuses == [200, 200, 404]
+
+
+def test_empty_lines_before_a_request_are_ignored(fake):
+    with Raw(fake) as raw:
+        assert raw.send(b"\r\n\n" + VALID).answer().status == 200
+
+
+def test_an_absolute_form_target_is_served_by_its_path(fake):
+    with Raw(fake) as raw:
+        answer = raw.send(
+            request_bytes(path=f"http://fake.example:80{BASE}/actions?page=1")
+        ).answer()
+        assert answer.status == 200
+    assert fake.requests[0].path == BASE + "/actions"
+    assert fake.requests[0].query == {"page": ["1"]}
+
+
+MALFORMED = [
+    (b"GET\r\n\r\n", 400),
+    (b"GET / HTTP/1.1 extra\r\n\r\n", 400),
+    (b"GET /\r\n\r\n", 400),  # HTTP/0.9
+    (b"GET / HTTP/0.9\r\n\r\n", 505),
+    (b"GET / HTTP/2.0\r\n\r\n", 505),
+    (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),  # an HTTP/2 preface
+    (b"GET / HTTX/1.1\r\n\r\n", 400),
+    (b"GET / http/1.1\r\n\r\n", 400),
+    (b"G@T / HTTP/1.1\r\n\r\n", 400),
+    (b"GET /caf\xc3\xa9 HTTP/1.1\r\n\r\n", 400),
+    (b"GET relative/path HTTP/1.1\r\n\r\n", 400),
+    (b"GET ftp://host/ HTTP/1.1\r\n\r\n", 400),
+    (b"GET http://[::1/ HTTP/1.1\r\n\r\n", 400),
+    (b"CONNECT fake.example:443 HTTP/1.1\r\n\r\n", 400),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\n\r\n", 414),
+    (b"GET / HTTP/1.1\r\nX: " + b"a" * 9000 + b"\r\n\r\n", 431),
+    (b"GET / HTTP/1.1\r\n" + b"X: a\r\n" * 101 + b"\r\n", 431),
+    (b"GET / HTTP/1.1\r\nX: a\r\n continued\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nX: a\x00b\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+    (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n", 413),
+    (b"POST / HTTP/1.1\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n", 413),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFF\r\n", 413),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n", 400),
+    (b"\r\n" * 20, 400),
+]
+
+
+@pytest.mark.parametrize(("request_", "status"), MALFORMED, ids=range(len(MALFORMED)))
+def test_every_malformed_request_gets_a_json_error_and_a_clean_close(
+    fake, request_, status, caplog
+):
+    with Raw(fake) as raw:
+        answer = raw.send(request_).answer()
+        assert (answer.status, answer.headers["Connection"]) == (status, "close")
+        assert answer.is_json_error()
+        assert raw.closed()
+    with Raw(fake) as raw:
+        assert_in_sync(raw)
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+def test_a_request_cut_short_is_answered_when_the_client_stops_sending(fake):
+    for partial in [
+        b"GET / HT",
+        b"GET / HTTP/1.1\r\nHost: x\r\n",
+        request_bytes("POST", "/", "Content-Length: 9\r\n", b"{}"),
+    ]:
+        with Raw(fake) as raw:
+            answer = raw.send(partial).done_sending().answer()
+            assert answer.status == 400
+            assert answer.is_json_error()
+            assert raw.closed()
+
+
+def test_a_request_that_stalls_gets_a_408(fake, monkeypatch):
+    monkeypatch.setattr(_server._Handler, "timeout", 0.3)
+    with Raw(fake) as raw:
+        answer = raw.send(b"GET / HTTP/1.1\r\nHost: x\r\n").answer()
+        assert answer.status == 408
+        assert answer.is_json_error()
+        assert raw.closed()
+
+
+def test_a_tls_client_on_the_plain_port_is_let_go_at_once(fake):
+    context = ssl.create_default_context()
+    started = time.monotonic()
+    connection = socket.create_connection(("127.0.0.1", fake.port), timeout=10)
+    with connection, pytest.raises((ssl.SSLError, ConnectionError)):
+        context.wrap_socket(connection, server_hostname="127.0.0.1")
+    assert time.monotonic() - started < 10  # not the 30 s idle timeout
