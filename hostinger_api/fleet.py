@@ -221,10 +221,6 @@ class _Operation:
     method: str
     needs_snapshot: bool
 
-    @property
-    def action_name(self) -> str:
-        return f"{self.verb}_snapshot"
-
     def send(self, snapshots: VPSSnapshotsApi, vm_id: int) -> Action:
         if self.verb == "create":
             return snapshots.create_snapshot_v1(vm_id)
@@ -482,7 +478,7 @@ class _Job:
         work: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(len(targets)):
             work.put(index)
-        done: queue.SimpleQueue[tuple[int, Optional[VmResult]]] = queue.SimpleQueue()
+        done: queue.SimpleQueue[tuple[int, VmResult]] = queue.SimpleQueue()
         workers = [
             threading.Thread(
                 target=self._work,
@@ -502,7 +498,6 @@ class _Job:
                 except queue.Empty:
                     self._progress(None, results, started)
                     continue
-                assert result is not None  # only a stopped worker reports None
                 results[index] = result
                 ended += 1
                 self._progress(result, results, started)
@@ -521,7 +516,7 @@ class _Job:
         self,
         targets: list[Vm],
         work: queue.SimpleQueue[int],
-        done: queue.SimpleQueue[tuple[int, Optional[VmResult]]],
+        done: queue.SimpleQueue[tuple[int, VmResult]],
     ) -> None:
         while not self.stop.is_set():
             try:
@@ -561,7 +556,7 @@ class _Job:
         self,
         targets: list[Vm],
         results: list[Optional[VmResult]],
-        done: queue.SimpleQueue[tuple[int, Optional[VmResult]]],
+        done: queue.SimpleQueue[tuple[int, VmResult]],
         started: float,
     ) -> FleetReport:
         """Stop starting VMs; let requests on the wire answer; report the rest ``interrupted``."""
@@ -574,8 +569,7 @@ class _Job:
                     index, result = done.get(timeout=0.05)
                 except queue.Empty:
                     continue
-                if result is not None:
-                    results[index] = result
+                results[index] = result
         except KeyboardInterrupt:
             pass  # a second Ctrl-C: report at once
         with self.lock:
@@ -585,15 +579,14 @@ class _Job:
                     index, result = done.get_nowait()
                 except queue.Empty:
                     break
-                if result is not None:
-                    results[index] = result
+                results[index] = result
         final = []
         for index, target in enumerate(targets):
-            result = results[index]
-            if result is None:
-                run = runs.get(index)
-                result = _VmRun(self, target).interrupted() if run is None else run.interrupted()
-            final.append(result)
+            ended = results[index]
+            if ended is None:
+                run = runs.get(index) or _VmRun(self, target)
+                ended = run.interrupted()
+            final.append(ended)
         return FleetReport(self.operation.verb, final, time.monotonic() - started, interrupted=True)
 
     def _sending(self) -> bool:
@@ -602,7 +595,7 @@ class _Job:
 
 
 class _Stopped(Exception):
-    """The job was interrupted: this VM's worker ends without a result (the job reports it)."""
+    """The job was interrupted: this VM stops where it is."""
 
 
 class _Ended(Exception):
@@ -644,12 +637,12 @@ class _VmRun:
             self.vm_id, self.vm.hostname, outcome, reason, action or self.action, error
         )
 
-    def result(self) -> Optional[VmResult]:
-        """The VM's result; None when the job was interrupted (it reports the VM itself)."""
+    def result(self) -> VmResult:
+        """The VM's result, ``interrupted`` when the job was."""
         try:
             return self._run()
         except _Stopped:
-            return None
+            return self.interrupted()
         except _Ended as ended:
             return ended.result
         except ApiException as error:
@@ -797,15 +790,16 @@ class _VmRun:
             )
         sent_at = datetime.now(timezone.utc)
         try:
-            action = self.op.send(self.snapshots, self.vm_id)
-        except ApiException as error:
-            if not _maybe_performed(error):
-                raise
-            action = self._find_lost(sent_at, error)
+            try:
+                action = self.op.send(self.snapshots, self.vm_id)
+            except ApiException as error:
+                if not _maybe_performed(error):
+                    raise
+                action = self._find_lost(sent_at, error)
+            self.action = action  # before `sending` ends: on Ctrl-C the job reads them in turn
         finally:
             self.sent = True
             self.sending = False
-        self.action = action
         return action
 
     def _find_lost(self, sent_at: datetime, lost: ApiException) -> Action:
@@ -838,10 +832,10 @@ class _VmRun:
             raise _Ended(
                 self.ended(
                     Outcome.UNKNOWN,
-                    f"{what}, and none of its {len(listed)} newest actions was created since "
-                    f"{since.strftime('%Y-%m-%dT%H:%M:%SZ')} (the request's time less "
-                    f"{CLOCK_SLACK.seconds} s): probably not performed; not sent again: see "
-                    f"hostinger-api action list {self.vm_id}",
+                    f"{what}, and none of the VM's {len(listed)} newest actions is a new one "
+                    f"created since {since.strftime('%Y-%m-%dT%H:%M:%SZ')} (the request's time "
+                    f"less {CLOCK_SLACK.seconds} s): probably not performed; not sent again: "
+                    f"see hostinger-api action list {self.vm_id}",
                     error=lost,
                 )
             )

@@ -1,0 +1,586 @@
+"""create/restore/delete_snapshots against the fake: fleets in mixed states, faults, Ctrl-C.
+
+Every test counts the requests that reached the fake: a VM's POST is never sent twice.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from support import TOKEN
+
+from hostinger_api import (
+    ApiClient,
+    ApiTypeError,
+    ApiValueError,
+    FleetInterrupted,
+    FleetProgress,
+    FleetReport,
+    NotFoundException,
+    Outcome,
+    ServiceException,
+    VmResult,
+    VPSV1ActionActionResource,
+    create_snapshots,
+    delete_snapshots,
+    restore_snapshots,
+)
+from hostinger_api.fleet import duration_text, select_vms
+from hostinger_api.testing import FakeHostingerApi, Fault, faults
+
+FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
+PATH = "/api/vps/v1/virtual-machines/{}/snapshot"
+
+
+def posts(fake: FakeHostingerApi, vm: int, suffix: str = "") -> int:
+    """How many POSTs reached the fake for this VM's snapshot (``/restore`` with the suffix)."""
+    path = PATH.format(vm) + suffix
+    return sum(1 for r in fake.requests if r.method == "POST" and r.path == path)
+
+
+def start_action(fake: FakeHostingerApi, vm: int, suffix: str = "") -> int:
+    """Start a create (a restore, with the suffix) behind the client's back: not in requests."""
+    answer = fake.handle("POST", PATH.format(vm) + suffix, {}, f"Bearer {TOKEN}")
+    assert answer.status == 200, answer.body
+    return int(answer.body["id"])
+
+
+def outcomes(report: FleetReport) -> dict[int, str]:
+    return {result.vm_id: result.outcome.value for result in report.results}
+
+
+def vm(vm_id: int, **attributes) -> dict:
+    return {"id": vm_id, "hostname": f"web-{vm_id}.example.com", **attributes}
+
+
+# -- the nightly job: 60 VMs in every situation -------------------------------------------------
+
+SUCCEED = list(range(101, 131))
+NOT_SETTLED = {131: "suspended", 132: "error", 133: "stopping"}
+FAIL = [134, 135, 136]
+DROPPED_PERFORMED, DROPPED_NOT_PERFORMED, SERVER_ERROR, BROKEN_BODY = 137, 138, 139, 140
+LOCKED_BY_ACTION = [141, 142]
+LOCKED_OUTSIDE = 143
+FRESH = list(range(145, 151))
+STALE = list(range(151, 161))
+
+
+@pytest.fixture
+def fleet():
+    """60 VMs: running and stopped, unsettled, failing, faulty, locked, fresh and stale."""
+    specs = [vm(i, state="running" if i % 2 else "stopped") for i in SUCCEED]
+    specs += [vm(i, state=state) for i, state in NOT_SETTLED.items()]
+    specs += [vm(i, fail_actions=True) for i in FAIL]
+    specs += [vm(i) for i in (DROPPED_PERFORMED, DROPPED_NOT_PERFORMED, SERVER_ERROR, BROKEN_BODY)]
+    specs += [vm(i, action_seconds=0.4) for i in LOCKED_BY_ACTION]
+    specs += [vm(LOCKED_OUTSIDE, locked=True), vm(144)]
+    specs += [vm(i) for i in FRESH + STALE]
+    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=0.1) as fake:
+        for i in FRESH:
+            fake.set_snapshot(i, created_at=datetime.now(timezone.utc) - timedelta(hours=3))
+        for i in STALE + LOCKED_BY_ACTION:
+            fake.set_snapshot(i, created_at=datetime.now(timezone.utc) - timedelta(days=2))
+        yield fake
+
+
+def test_the_nightly_job_reports_every_vm_and_sends_each_post_at_most_once(fleet):
+    fleet.inject(faults.dropped_connection(), vm=DROPPED_PERFORMED, method="POST")
+    fleet.inject(Fault(drop="before"), vm=DROPPED_NOT_PERFORMED, method="POST")
+    fleet.inject(faults.error(500), vm=SERVER_ERROR, method="POST")
+    fleet.inject(faults.malformed_json(), vm=BROKEN_BODY, method="POST")
+    fleet.add_vm(144, action_seconds=0.1)
+    locking = {i: start_action(fleet, i, "/restore") for i in LOCKED_BY_ACTION}
+    assert fleet.vm(LOCKED_BY_ACTION[0])["state"] == "restoring"
+    threading.Timer(0.5, lambda: fleet.add_vm(LOCKED_OUTSIDE, locked=False)).start()
+    seen: list[FleetProgress] = []
+
+    with ApiClient(fleet.configuration()) as client:
+        report = create_snapshots(
+            client, fresh_within=timedelta(hours=20), on_progress=seen.append, **FAST
+        )
+
+    got = outcomes(report)
+    assert list(got) == list(range(101, 161)), "one result per VM, in the account's order"
+    expected = dict.fromkeys(SUCCEED + STALE + LOCKED_BY_ACTION, "succeeded")
+    expected.update(dict.fromkeys(NOT_SETTLED, "skipped"))
+    expected.update(dict.fromkeys(FAIL, "failed"))
+    expected.update(dict.fromkeys(FRESH, "skipped"))
+    expected.update(
+        {
+            DROPPED_PERFORMED: "succeeded",
+            DROPPED_NOT_PERFORMED: "unknown",
+            SERVER_ERROR: "error",
+            BROKEN_BODY: "succeeded",
+            LOCKED_OUTSIDE: "succeeded",
+            144: "succeeded",
+        }
+    )
+    assert got == expected
+    assert report.summary == {
+        "succeeded": 46,
+        "failed": 3,
+        "timed_out": 0,
+        "error": 1,
+        "skipped": 9,
+        "started": 0,
+        "unknown": 1,
+        "interrupted": 0,
+    }
+    assert sum(report.summary.values()) == 60
+    sent = {i: posts(fleet, i) for i in range(101, 161)}
+    assert sent == {i: 0 if expected[i] == "skipped" else 1 for i in range(101, 161)}
+
+    by_id = {result.vm_id: result for result in report.results}
+    assert (
+        by_id[131].reason == "state is 'suspended': snapshots are for running or stopped VMs only"
+    )
+    assert by_id[145].reason.startswith("snapshot from ")
+    assert by_id[145].reason.endswith("is newer than 20h")
+    assert by_id[134].action.state == "error"
+    assert by_id[134].reason == f"action {by_id[134].action.id} ended in state 'error'"
+    assert by_id[DROPPED_PERFORMED].reason.startswith(
+        "the answer to the POST was lost (ApiConnectionError); found its action"
+    )
+    assert by_id[BROKEN_BODY].reason.startswith("the answer to the POST was lost (ResponseDecode")
+    assert fleet.snapshot(DROPPED_PERFORMED) is not None
+    unknown = by_id[DROPPED_NOT_PERFORMED]
+    assert "none of the VM's 0 newest actions is a new one created since" in unknown.reason
+    assert f"hostinger-api action list {DROPPED_NOT_PERFORMED}" in unknown.reason
+    assert unknown.action is None
+    assert isinstance(by_id[SERVER_ERROR].error, ServiceException)
+    assert by_id[SERVER_ERROR].reason.startswith("ServiceException: (500)")
+    for i in LOCKED_BY_ACTION:
+        assert by_id[i].action.id != locking[i], "its own action, not the one it waited for"
+        assert [(a["name"], a["state"]) for a in fleet.actions(i)] == [
+            ("restore_snapshot", "success"),
+            ("create_snapshot", "success"),
+        ]
+    assert by_id[101].hostname == "web-101.example.com"
+    assert by_id[101].action.state == "success"
+
+    assert seen, "on_progress was called"
+    assert [p.result.vm_id for p in seen if p.result is not None] != []
+    last = seen[-1]
+    assert (last.total, last.in_flight, last.left) == (60, 0, 0)
+    assert sorted(p.result.vm_id for p in seen if p.result is not None) == list(range(101, 161))
+
+
+def test_a_rerun_with_fresh_within_sends_only_the_missing_posts(fleet):
+    fleet.add_vm(LOCKED_OUTSIDE, locked=False)
+    fleet.inject(Fault(drop="before"), vm=DROPPED_NOT_PERFORMED, method="POST")
+    fleet.inject(faults.error(500), vm=SERVER_ERROR, method="POST")
+    with ApiClient(fleet.configuration()) as client:
+        first = create_snapshots(client, fresh_within=timedelta(hours=20), **FAST)
+        assert first.summary["unknown"] == first.summary["error"] == 1
+        fleet.clear_requests()
+        for i in FAIL:
+            fleet.add_vm(i, fail_actions=False)
+        second = create_snapshots(client, fresh_within=timedelta(hours=20), **FAST)
+    redone = {DROPPED_NOT_PERFORMED, SERVER_ERROR, *FAIL}
+    assert {i: posts(fleet, i) for i in range(101, 161)} == {
+        i: int(i in redone) for i in range(101, 161)
+    }
+    assert {r.vm_id for r in second.with_outcome("succeeded")} == redone
+    assert second.summary["skipped"] == 60 - len(redone)
+    fresh = next(r for r in second.results if r.vm_id == 101)
+    assert fresh.reason.endswith("is newer than 20h")
+
+
+# -- each outcome on its own ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def few():
+    with FakeHostingerApi(token=TOKEN, vms=[vm(i) for i in (1, 2, 3)], action_seconds=0.1) as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(few):
+    with ApiClient(few.configuration()) as api_client:
+        yield api_client
+
+
+def test_without_waiting_the_accepted_actions_are_started(few, client):
+    few.action_seconds = math.inf
+    report = create_snapshots(client, wait=False, **FAST)
+    assert outcomes(report) == {1: "started", 2: "started", 3: "started"}
+    assert [r.action.state for r in report.results] == ["created"] * 3
+    assert [posts(few, i) for i in (1, 2, 3)] == [1, 1, 1]
+    assert [r.method for r in few.requests].count("GET") == 1, "the list of VMs, nothing else"
+
+
+def test_a_lost_answer_found_without_waiting_is_started(few, client):
+    few.action_seconds = math.inf
+    few.inject(faults.dropped_connection(), vm=2, method="POST")
+    report = create_snapshots(client, vms=[2], wait=False, **FAST)
+    (result,) = report.results
+    assert (result.outcome, result.action.id) == (Outcome.STARTED, 1)
+    assert "found its action 1 (create_snapshot)" in result.reason
+    assert posts(few, 2) == 1
+
+
+def test_an_action_stuck_past_the_jobs_timeout_is_timed_out_and_goes_on(few, client):
+    few.add_vm(2, action_seconds=math.inf)
+    started = time.monotonic()
+    report = create_snapshots(client, timeout=1.0, **FAST)
+    assert time.monotonic() - started < 5
+    assert outcomes(report) == {1: "succeeded", 2: "timed_out", 3: "succeeded"}
+    stuck = report.results[1]
+    assert stuck.action.state != "success"
+    assert stuck.reason.endswith(
+        f"the action goes on: hostinger-api action wait 2 {stuck.action.id}"
+    )
+    assert posts(few, 2) == 1
+
+
+def test_vms_not_started_by_the_timeout_are_timed_out_and_get_nothing(few, client):
+    few.action_seconds = math.inf
+    report = create_snapshots(client, concurrency=1, timeout=0.5, **FAST)
+    assert outcomes(report) == {1: "timed_out", 2: "timed_out", 3: "timed_out"}
+    assert report.results[2].reason == "not started: the job's timeout of 0.5 s ran out"
+    assert [posts(few, i) for i in (1, 2, 3)] == [1, 0, 0]
+
+
+def test_a_vm_locked_past_the_timeout_is_timed_out_and_gets_nothing(few, client):
+    few.add_vm(1, locked=True)
+    report = create_snapshots(client, vms=[1], timeout=0.5, **FAST)
+    (result,) = report.results
+    assert result.outcome == Outcome.TIMED_OUT
+    assert "actions_lock stayed 'locked'" in result.reason
+    assert posts(few, 1) == 0
+
+
+def test_a_running_action_that_outlasts_the_timeout_is_named(few, client):
+    few.add_vm(1, action_seconds=math.inf)
+    running = start_action(few, 1)
+    report = create_snapshots(client, vms=[1], timeout=0.5, **FAST)
+    (result,) = report.results
+    assert result.outcome == Outcome.TIMED_OUT
+    assert result.action.id == running
+    assert result.reason.startswith(f"action {running} (create_snapshot), running on it already")
+    assert posts(few, 1) == 0
+
+
+def test_a_running_action_that_fails_is_waited_for_and_the_vm_goes_on(few, client):
+    few.add_vm(1, fail_actions=True, action_seconds=0.2)
+    start_action(few, 1)
+    few.add_vm(1, fail_actions=False)
+    report = create_snapshots(client, vms=[1], **FAST)
+    assert report.results[0].outcome == Outcome.SUCCEEDED
+    assert [a["state"] for a in few.actions(1)] == ["error", "success"]
+
+
+def test_a_lost_answer_that_cannot_be_checked_is_unknown(few, client):
+    few.inject(Fault(drop="before"), vm=1, method="POST")
+    few.inject(faults.error(500), vm=1, method="GET", times=20)
+    report = create_snapshots(client, vms=[1], **FAST)
+    (result,) = report.results
+    assert result.outcome == Outcome.UNKNOWN
+    assert "listing its actions to check failed (ServiceException)" in result.reason
+    assert posts(few, 1) == 1
+
+
+def test_the_action_waited_for_is_not_taken_for_the_lost_one(few, client):
+    few.add_vm(1, action_seconds=0.2)
+    running = start_action(few, 1)
+    few.inject(Fault(drop="before"), vm=1, method="POST")
+    report = create_snapshots(client, vms=[1], **FAST)
+    (result,) = report.results
+    assert result.outcome == Outcome.UNKNOWN
+    assert "none of the VM's 1 newest actions is a new one" in result.reason
+    assert [a["id"] for a in few.actions(1)] == [running]
+    assert posts(few, 1) == 1
+
+
+def test_an_id_the_account_does_not_have_is_an_error_with_the_404(few, client):
+    report = create_snapshots(client, vms=[3, 99, 1], **FAST)
+    assert outcomes(report) == {3: "succeeded", 99: "error", 1: "succeeded"}
+    missing = report.results[1]
+    assert isinstance(missing.error, NotFoundException)
+    assert missing.hostname is None
+    assert posts(few, 99) == 0
+
+
+def test_restore_skips_vms_without_a_snapshot(few, client):
+    few.set_snapshot(1)
+    few.set_snapshot(3)
+    report = restore_snapshots(client, vms=[1, 2, 3], **FAST)
+    assert outcomes(report) == {1: "succeeded", 2: "skipped", 3: "succeeded"}
+    assert report.results[1].reason == "no snapshot to restore"
+    assert [posts(few, i, "/restore") for i in (1, 2, 3)] == [1, 0, 1]
+    assert report.results[0].action.name == "restore_snapshot"
+
+
+def test_delete_by_hostname_glob(few, client):
+    few.add_vm(2, hostname="db-2.example.com")
+    for i in (1, 2, 3):
+        few.set_snapshot(i)
+    report = delete_snapshots(client, match=["WEB-*", "nothing-*"], **FAST)
+    assert outcomes(report) == {1: "succeeded", 3: "succeeded"}
+    assert few.snapshot(2) is not None
+    assert (few.snapshot(1), few.snapshot(3)) == (None, None)
+    deletes = [r.path for r in few.requests if r.method == "DELETE"]
+    assert sorted(deletes) == [PATH.format(1), PATH.format(3)]
+    again = delete_snapshots(client, match="web-*", **FAST)
+    assert [r.reason for r in again.results] == ["no snapshot to delete"] * 2
+
+
+def test_match_filters_the_ids_given(few, client):
+    few.add_vm(2, hostname="db-2.example.com")
+    report = create_snapshots(client, vms=[2, 3], match="db-*", **FAST)
+    assert outcomes(report) == {2: "succeeded"}
+    assert [vm.id for vm in select_vms(client, match="web-*")] == [1, 3]
+    assert select_vms(client, vms=[3, 1]) == [
+        v for i in (3, 1) for v in select_vms(client) if v.id == i
+    ]
+
+
+def test_a_glob_that_matches_nothing_gives_an_empty_report(few, client):
+    report = create_snapshots(client, match="nothing-*", **FAST)
+    assert (report.results, sum(report.summary.values())) == ([], 0)
+    assert [r.method for r in few.requests] == ["GET"]
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_starting_vms_and_reports_those_in_flight_with_their_action():
+    specs = [vm(1, action_seconds=0.05)] + [vm(i) for i in range(2, 13)]
+    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
+
+        def interrupt(progress: FleetProgress) -> None:
+            if progress.result is not None:
+                time.sleep(0.3)  # the other workers send their POSTs meanwhile
+                raise KeyboardInterrupt
+
+        with ApiClient(fake.configuration()) as client, pytest.raises(FleetInterrupted) as caught:
+            create_snapshots(client, concurrency=4, on_progress=interrupt, **FAST)
+        sent = sum(posts(fake, i) for i in range(1, 13))
+        time.sleep(0.3)
+        assert sum(posts(fake, i) for i in range(1, 13)) == sent, "no POST after Ctrl-C"
+
+    report = caught.value.report
+    assert isinstance(caught.value, KeyboardInterrupt)
+    assert report.interrupted
+    assert report.results[0].outcome == Outcome.SUCCEEDED
+    rest = report.results[1:]
+    assert {r.outcome for r in rest} == {Outcome.INTERRUPTED}
+    in_flight = [r for r in rest if r.action is not None]
+    assert len(in_flight) == sent - 1 >= 3
+    for result in in_flight:
+        assert posts(fake, result.vm_id) == 1
+        assert result.reason.endswith(
+            f"goes on at Hostinger: hostinger-api action wait {result.vm_id} {result.action.id}"
+        )
+    untouched = [r for r in rest if r.action is None]
+    assert untouched, "VMs not started yet"
+    assert {r.reason for r in untouched} == {"interrupted before anything was sent"}
+    assert report.summary["interrupted"] == 11
+
+
+def test_ctrl_c_waits_for_a_request_on_the_wire_to_learn_its_action():
+    specs = [vm(1, action_seconds=0.05), vm(2), vm(3, locked=True)]
+    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
+        fake.inject(faults.slow(1.0), vm=2, method="POST")
+
+        def interrupt(progress: FleetProgress) -> None:
+            if progress.result is not None:
+                raise KeyboardInterrupt
+
+        with ApiClient(fake.configuration()) as client, pytest.raises(FleetInterrupted) as caught:
+            create_snapshots(client, concurrency=3, on_progress=interrupt, **FAST)
+    done, slow, locked = caught.value.report.results
+    assert done.outcome == Outcome.SUCCEEDED
+    assert slow.action is not None, slow.reason
+    assert (slow.outcome, slow.action.id) == (Outcome.INTERRUPTED, 2)
+    assert "hostinger-api action wait 2 2" in slow.reason
+    assert locked.outcome == Outcome.INTERRUPTED
+    assert locked.reason == "interrupted before anything was sent"
+
+
+def test_ctrl_c_while_waiting_for_a_running_action_names_it():
+    specs = [vm(1, action_seconds=0.05), vm(2, action_seconds=math.inf)]
+    with FakeHostingerApi(token=TOKEN, vms=specs) as fake:
+        running = start_action(fake, 2)
+
+        def interrupt(progress: FleetProgress) -> None:
+            if progress.result is not None:
+                time.sleep(0.2)
+                raise KeyboardInterrupt
+
+        with ApiClient(fake.configuration()) as client, pytest.raises(FleetInterrupted) as caught:
+            create_snapshots(client, concurrency=2, on_progress=interrupt, **FAST)
+    waiting = caught.value.report.results[1]
+    assert (waiting.outcome, waiting.action.id) == (Outcome.INTERRUPTED, running)
+    assert waiting.reason == (
+        f"interrupted while waiting for action {running}, which was running on it already; "
+        "nothing was sent"
+    )
+
+
+def test_an_action_without_an_id_is_an_error(few, client):
+    few.inject(
+        faults.Fault(status=200, body={"name": "create_snapshot", "state": "created"}),
+        vm=1,
+        method="POST",
+    )
+    report = create_snapshots(client, vms=[1], **FAST)
+    assert report.results[0].outcome == Outcome.ERROR
+    assert report.results[0].reason == "the service started an action but sent no id"
+
+
+def test_an_unexpected_failure_is_the_vms_error_not_a_dead_worker(few, client, monkeypatch):
+    def broken(self, snapshots, vm_id):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("hostinger_api.fleet._Operation.send", broken)
+    report = create_snapshots(client, **FAST)
+    assert [r.reason for r in report.results] == ["RuntimeError: a bug"] * 3
+    assert all(isinstance(r.error, RuntimeError) for r in report.results)
+
+
+def test_another_exception_in_on_progress_stops_the_job_and_is_raised(few, client):
+    def broken(progress: FleetProgress) -> None:
+        raise RuntimeError("the dashboard is down")
+
+    few.action_seconds = 0.5
+    with pytest.raises(RuntimeError, match="the dashboard is down") as caught:
+        create_snapshots(client, concurrency=1, on_progress=broken, **FAST)
+    assert not isinstance(caught.value, KeyboardInterrupt)
+    sent = sum(posts(few, i) for i in (1, 2, 3))
+    time.sleep(0.7)
+    assert sum(posts(few, i) for i in (1, 2, 3)) == sent <= 2, "VM 3 never started"
+
+
+# -- arguments -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"vms": "1,2"}, ApiTypeError, "vms must be a list of VM ids or None, not str"),
+        ({"vms": 5}, ApiTypeError, "vms must be a list"),
+        ({"vms": [1, "2"]}, ApiTypeError, r"vms\[\] must be a positive int"),
+        ({"vms": [1, 0]}, ApiValueError, r"vms\[\] must be a positive int, not 0"),
+        ({"vms": []}, ApiValueError, "vms is empty"),
+        ({"vms": [1, 2, 1]}, ApiValueError, "vms lists 1 more than once"),
+        ({"match": 3}, ApiTypeError, "match must be a glob"),
+        ({"match": ["a", 3]}, ApiTypeError, "match must hold strings"),
+        ({"match": " "}, ApiValueError, "empty glob"),
+        ({"match": []}, ApiValueError, "match is empty"),
+        ({"concurrency": 0}, ApiValueError, "concurrency must be 1 to 64, not 0"),
+        ({"concurrency": 65}, ApiValueError, "concurrency must be 1 to 64"),
+        ({"concurrency": 2.0}, ApiTypeError, "concurrency must be an int"),
+        ({"concurrency": True}, ApiTypeError, "concurrency must be an int"),
+        ({"timeout": 0}, ApiValueError, "timeout must be more than 0"),
+        ({"wait": "yes"}, ApiTypeError, "wait must be True or False"),
+        ({"on_progress": "print"}, ApiTypeError, "on_progress must be callable"),
+        ({"poll_interval": -1}, ApiValueError, "poll_interval must be more than 0"),
+        ({"max_poll_interval": "1"}, ApiTypeError, "max_poll_interval must be a number"),
+        ({"fresh_within": 3600}, ApiTypeError, "fresh_within must be a datetime.timedelta"),
+        ({"fresh_within": timedelta(0)}, ApiValueError, "fresh_within must be more than 0"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_is_sent(few, client, arguments, error, message):
+    with pytest.raises(error, match=message):
+        create_snapshots(client, **arguments)
+    assert few.requests == []
+
+
+@pytest.mark.parametrize("function", [restore_snapshots, delete_snapshots])
+def test_restore_and_delete_need_vms_or_match(few, client, function):
+    with pytest.raises(ApiValueError, match="needs vms or match: pass match='\\*'"):
+        function(client)
+    assert few.requests == []
+
+
+def test_the_client_must_be_an_api_client(few):
+    with pytest.raises(ApiTypeError, match="client must be an ApiClient, not str"):
+        create_snapshots("client")
+    with pytest.raises(ApiTypeError, match="client must be an ApiClient"):
+        select_vms(None)
+    assert few.requests == []
+
+
+def test_a_failure_to_list_the_vms_raises_and_nothing_else_is_sent(few, client):
+    few.inject(faults.error(401))
+    with pytest.raises(Exception, match=r"\(401\)"):
+        create_snapshots(client)
+    assert len(few.requests) == 1
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+
+def test_the_report_as_json_and_as_html():
+    action = VPSV1ActionActionResource(id=7, name="create_snapshot", state="success")
+    report = FleetReport(
+        "create",
+        [
+            VmResult(1, "<b>web-1</b>", Outcome.SUCCEEDED, None, action),
+            VmResult(2, None, Outcome.SKIPPED, "state is 'suspended' & <odd>"),
+        ],
+        1.5,
+    )
+    assert report.to_dict() == {
+        "results": [
+            {
+                "vm_id": 1,
+                "hostname": "<b>web-1</b>",
+                "outcome": "succeeded",
+                "reason": None,
+                "action": {"id": 7, "name": "create_snapshot", "state": "success"},
+            },
+            {
+                "vm_id": 2,
+                "hostname": None,
+                "outcome": "skipped",
+                "reason": "state is 'suspended' & <odd>",
+                "action": None,
+            },
+        ],
+        "summary": {
+            "succeeded": 1,
+            "failed": 0,
+            "timed_out": 0,
+            "error": 0,
+            "skipped": 1,
+            "started": 0,
+            "unknown": 0,
+            "interrupted": 0,
+        },
+    }
+    html = report._repr_html_()
+    assert "create snapshots: 1 succeeded, 1 skipped" in html
+    assert "&lt;b&gt;web-1&lt;/b&gt;" in html
+    assert "<b>web-1</b>" not in html
+    assert "&lt;odd&gt;" in html
+    assert "7 create_snapshot success" in html
+    interrupted = FleetReport("restore", [], 0.0, interrupted=True)._repr_html_()
+    assert "restore snapshots: no virtual machines (interrupted)" in interrupted
+
+
+def test_outcomes_are_strings():
+    assert Outcome.TIMED_OUT == "timed_out"
+    assert str(Outcome.TIMED_OUT) == "timed_out"
+    assert f"{Outcome.UNKNOWN}" == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (timedelta(hours=20), "20h"),
+        (timedelta(minutes=90), "90m"),
+        (timedelta(days=2), "2d"),
+        (timedelta(seconds=45), "45s"),
+        (timedelta(seconds=1.5), "1.5s"),
+        (timedelta(hours=36), "36h"),
+    ],
+)
+def test_durations_read_as_the_command_line_writes_them(span, text):
+    assert duration_text(span) == text
