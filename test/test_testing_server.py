@@ -15,6 +15,8 @@ import time
 
 import pytest
 import urllib3
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from support import TOKEN, VM
 
 from hostinger_api import ApiClient, ApiConnectionError, VPSActionsApi, VPSSnapshotsApi
@@ -531,11 +533,18 @@ def test_a_request_cut_short_is_answered_when_the_client_stops_sending(fake):
 
 def test_a_request_that_stalls_gets_a_408(fake, monkeypatch):
     monkeypatch.setattr(_server._Handler, "timeout", 0.3)
+    for partial in [
+        b"GET / HT",
+        b"GET / HTTP/1.1\r\nHost: x\r\n",
+        request_bytes("POST", "/", "Content-Length: 9\r\n", b"{}"),
+    ]:
+        with Raw(fake) as raw:
+            answer = raw.send(partial).answer()
+            assert answer.status == 408
+            assert answer.is_json_error()
+            assert raw.closed()
     with Raw(fake) as raw:
-        answer = raw.send(b"GET / HTTP/1.1\r\nHost: x\r\n").answer()
-        assert answer.status == 408
-        assert answer.is_json_error()
-        assert raw.closed()
+        assert raw.closed()  # idle, not a request: closed without a word
 
 
 def test_a_tls_client_on_the_plain_port_is_let_go_at_once(fake):
@@ -545,3 +554,177 @@ def test_a_tls_client_on_the_plain_port_is_let_go_at_once(fake):
     with connection, pytest.raises((ssl.SSLError, ConnectionError)):
         context.wrap_socket(connection, server_hostname="127.0.0.1")
     assert time.monotonic() - started < 10  # not the 30 s idle timeout
+
+
+# -- anything at all, thrown at it ---------------------------------------------------------------
+
+FOLLOW_UP = f"GET {BASE}/actions HTTP/1.1\r\nHost: fake\r\n{AUTH}Connection: close\r\n\r\n".encode()
+_ONE_LINE = st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"])
+_METHODS = st.sampled_from(
+    ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS", "FOO", "get", "TRACE", "CONNECT"]
+) | st.text(_ONE_LINE, max_size=8)
+_TARGETS = st.sampled_from(
+    [
+        f"{BASE}/snapshot",
+        f"{BASE}/snapshot/restore",
+        f"{BASE}/actions",
+        f"{BASE}/actions?page=2",
+        f"{BASE}/actions?page=%C2%B2",
+        f"{BASE}/actions/1",
+        f"http://fake.example{BASE}/actions",
+        "/",
+        "*",
+        "//x",
+        "/%00",
+        "",
+    ]
+) | st.text(_ONE_LINE, max_size=40)
+_VERSIONS = st.sampled_from(
+    ["HTTP/1.1", "HTTP/1.0", "HTTP/0.9", "HTTP/2.0", "HTTP/1.9", "http/1.1", "HTTP/1", ""]
+) | st.text(_ONE_LINE, max_size=10)
+_NAMES = st.sampled_from(
+    ["Host", "Accept", "Authorization", "Connection", "Expect", "Content-Type", "X-Any", ""]
+) | st.text(_ONE_LINE, max_size=12)
+_VALUES = st.sampled_from(
+    [f"Bearer {TOKEN}", f"bearer {TOKEN}", "close", "keep-alive", "100-continue", "x"]
+) | st.text(_ONE_LINE, max_size=30)
+
+
+def _encode(text):
+    return text.encode("utf-8", "surrogatepass")
+
+
+@st.composite
+def _requests(draw):
+    """A request that may be wrong in any part, but ends where its own framing says it does."""
+    line = _encode(" ".join([draw(_METHODS), draw(_TARGETS), draw(_VERSIONS)]))
+    headers = [
+        (_encode(name), _encode(value))
+        for name, value in draw(st.lists(st.tuples(_NAMES, _VALUES), max_size=6))
+        if name.strip().lower() not in ("content-length", "transfer-encoding")
+    ]
+    body = draw(st.binary(max_size=64))
+    framing = draw(st.sampled_from(["none", "length", "chunked", "bad length", "bad coding"]))
+    if framing == "none":
+        body = b""
+    elif framing == "length":
+        headers.append((b"Content-Length", str(len(body)).encode()))
+    elif framing == "chunked":
+        headers.append((b"Transfer-Encoding", b"chunked"))
+        cut = draw(st.integers(0, len(body)))
+        body = b"".join(
+            b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:cut], body[cut:]) if part
+        )
+        body += b"0\r\n\r\n"
+    elif framing == "bad length":
+        value = draw(st.sampled_from(["abc", "-1", "1, 2", "0x1", "\u0663", ""]))
+        headers.append((b"Content-Length", _encode(value)))
+        body = b""
+    else:
+        headers.append(
+            (b"Transfer-Encoding", _encode(draw(st.sampled_from(["gzip", "x, chunked"]))))
+        )
+        body = b""
+    separator = draw(st.sampled_from([b": ", b":"]))
+    head = b"".join(name + separator + value + b"\r\n" for name, value in headers)
+    return line, line + b"\r\n" + head + b"\r\n" + body
+
+
+@pytest.fixture(scope="module")
+def fuzzed():
+    """One plain and one TLS fake that every example is thrown at; none may log an ERROR."""
+    errors = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = errors.append
+    logger = logging.getLogger("hostinger_api.testing")
+    logger.addHandler(handler)
+    try:
+        plain = FakeHostingerApi(vms=[VM], token=TOKEN)
+        tls = FakeHostingerApi(vms=[VM], token=TOKEN, tls=True)
+        with plain, tls:
+            yield {"http": plain, "https": tls}, errors
+    finally:
+        logger.removeHandler(handler)
+
+
+def assert_served_normally(fake):
+    with Raw(fake) as raw:
+        answer = raw.send(FOLLOW_UP).answer()
+        assert answer.status == 200
+        assert "data" in answer.json()
+
+
+def assert_answered_properly(answer):
+    if answer.status >= 400:
+        assert answer.is_json_error()
+    else:
+        answer.json()  # JSON, whatever it holds
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+@settings(max_examples=150, deadline=None)
+@given(thrown=_requests())
+def test_any_request_gets_json_or_a_clean_close_and_the_connection_stays_in_sync(
+    fuzzed, scheme, thrown
+):
+    line, request_ = thrown
+    assume(line.split()[:1] != [b"HEAD"])  # its answer has no body: tested on its own above
+    fakes, errors = fuzzed
+    fake = fakes[scheme]
+    with Raw(fake) as raw:
+        answers = raw.send(request_ + FOLLOW_UP).answers()
+    if not answers:  # only a TLS handshake on the plain port is let go without a word
+        assert scheme == "http"
+        assert request_.startswith(b"\x16")
+    else:
+        for answer in answers:
+            assert_answered_properly(answer)
+        if answers[0].headers["Connection"] == "close":
+            assert len(answers) == 1
+        else:  # kept alive: the next request was read from where this one ended
+            assert len(answers) == 2
+            assert answers[1].status == 200
+            assert "data" in answers[1].json()
+    assert_served_normally(fake)
+    assert errors == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    thrown=st.one_of(
+        st.binary(max_size=300),
+        st.lists(
+            st.sampled_from(
+                [
+                    b"GET ",
+                    b"POST ",
+                    f"{BASE}/actions".encode(),
+                    b" HTTP/1.1",
+                    b"\r\n",
+                    b"\n",
+                    b"Content-Length: 3",
+                    b"Transfer-Encoding: chunked",
+                    b"Expect: 100-continue",
+                    AUTH.encode(),
+                    b"5\r\n",
+                    b"0\r\n",
+                    b"\r\n\r\n",
+                    b": ",
+                    b"\x00",
+                    b"\xff",
+                ]
+            )
+            | st.binary(max_size=8),
+            max_size=30,
+        ).map(b"".join),
+    )
+)
+def test_any_bytes_get_json_answers_or_a_clean_close(fuzzed, thrown):
+    assume(b"HEAD" not in thrown)
+    fakes, errors = fuzzed
+    fake = fakes["http"]
+    with Raw(fake) as raw:
+        for answer in raw.send(thrown).done_sending().answers():
+            assert_answered_properly(answer)
+    assert_served_normally(fake)
+    assert errors == []

@@ -129,13 +129,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._keep_alive = False
         started = False
         try:
-            if self._is_tls_on_plain_port():
-                _logger.info("%s sent a TLS handshake to plain HTTP", self.address_string())
-                return
-            line = self._first_line()
-            if line is None:
+            first = self._first_byte()
+            if not first:
                 return  # the client closed the connection between requests: nothing to answer
             started = True
+            if first == b"\x16" and self.server.fake._tls is None:
+                _logger.info("%s sent a TLS handshake to plain HTTP", self.address_string())
+                return  # closing at once: a TLS client would wait for an answer that never comes
+            line = self._first_line()
+            if line is None:
+                return
             request = self._parse(line)
             self._serve(request, self._read_body(request))
         except _Refused as refusal:
@@ -151,11 +154,11 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.wfile.flush()
 
-    def _is_tls_on_plain_port(self) -> bool:
-        """Whether a TLS client hello arrived on a plain connection: it would wait for nothing."""
-        if self.server.fake._tls is not None or not isinstance(self.rfile, io.BufferedReader):
-            return False
-        return self.rfile.peek(1)[:1] == b"\x16"
+    def _first_byte(self) -> bytes:
+        """The request's first byte, left unread (waits for it); empty when the client closed."""
+        if not isinstance(self.rfile, io.BufferedReader):  # always one, from StreamRequestHandler
+            return b"?"
+        return self.rfile.peek(1)[:1]
 
     def _first_line(self) -> Optional[bytes]:
         """The request line, past the empty lines RFC 9112 lets a server ignore; None at EOF."""
