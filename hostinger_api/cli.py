@@ -19,6 +19,7 @@ from typing import Any, Callable, Optional, TextIO
 
 from pydantic import BaseModel
 
+from hostinger_api import _fleet_cli
 from hostinger_api._version import __version__
 from hostinger_api.api.vps_actions_api import VPSActionsApi
 from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
@@ -82,7 +83,8 @@ class Session:
 
     @property
     def vm(self) -> int:
-        return int(self.options.vm_id)
+        vm_id = self.options.vm_id
+        return int(vm_id[0] if isinstance(vm_id, list) else vm_id)  # the snapshot commands' list
 
     def show(self, model: BaseModel) -> None:
         """Print a result: one JSON document with ``--json``, a short table otherwise."""
@@ -108,15 +110,21 @@ def snapshot_get(session: Session) -> int:
 
 
 def snapshot_create(session: Session) -> int:
+    if _fleet_cli.is_fleet(session.options):
+        return _fleet(session, "create")
     return _started(session, VPSSnapshotsApi(session.api_client).create_snapshot_v1(session.vm))
 
 
 def snapshot_delete(session: Session) -> int:
+    if _fleet_cli.is_fleet(session.options):
+        return _fleet(session, "delete")
     _confirm(session, f"Delete the snapshot of virtual machine {session.vm}? It cannot be undone.")
     return _started(session, VPSSnapshotsApi(session.api_client).delete_snapshot_v1(session.vm))
 
 
 def snapshot_restore(session: Session) -> int:
+    if _fleet_cli.is_fleet(session.options):
+        return _fleet(session, "restore")
     _confirm(
         session,
         f"Restore virtual machine {session.vm} from its snapshot? "
@@ -200,6 +208,29 @@ def _wait(session: Session, action_id: int) -> int:
     progress.end()
     session.show(seen)
     return EXIT_OK
+
+
+def _fleet(session: Session, operation: str) -> int:
+    """Many VMs in one job (``_fleet_cli``); the exit code says the worst that happened."""
+    confirmed = operation == "create" or session.options.yes
+    report = _fleet_cli.run(
+        operation,
+        session.options,
+        session.api_client,
+        out=session.out,
+        err=session.err,
+        stdin=session.stdin,
+        ask=None if confirmed else lambda question: _confirm(session, question),
+        poll_interval=session.poll_interval,
+    )
+    counts = report.summary
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    if counts["error"] or counts["unknown"]:
+        return EXIT_API_ERROR
+    if counts["failed"]:
+        return EXIT_ACTION_FAILED
+    return EXIT_WAIT_TIMED_OUT if counts["timed_out"] else EXIT_OK
 
 
 def _confirm(session: Session, question: str) -> None:
@@ -415,10 +446,15 @@ def _parser() -> argparse.ArgumentParser:
         ("delete", snapshot_delete, "delete the VM's snapshot", True),
         ("restore", snapshot_restore, "restore the VM from its snapshot", True),
     ]:
-        leaf = command(snapshots, name, handler, summary)
+        leaf = command(snapshots, name, handler, summary, takes_vm=False)
+        leaf.epilog = _fleet_cli.FLEET_EPILOG + "\n" + _HELP_EPILOG
+        leaf.add_argument(  # one id: as it always was; more, --all or --match: _fleet_cli
+            "vm_id", metavar="VM_ID", type=_positive_int, nargs="*", help="virtual machine ids"
+        )
         leaf.add_argument("--wait", action="store_true", help="wait for the action to finish")
         if destroys:
             leaf.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        _fleet_cli.add_arguments(leaf, name)
 
     action = groups.add_parser("action", help="get, list or wait for actions")
     actions = action.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -1,0 +1,284 @@
+"""The command line's fleet form of ``snapshot create|restore|delete``: many VMs in one job.
+
+``cli.py`` parses and maps the report to an exit code; this module adds the options, runs the
+job and shows it: a live status line on a terminal (a line per VM otherwise) on stderr, then the
+table (or the JSON document) on stdout and the summary on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, Callable, Optional, TextIO
+
+from hostinger_api.api_client import ApiClient
+from hostinger_api.exceptions import ApiValueError
+from hostinger_api.fleet import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    FleetInterrupted,
+    FleetProgress,
+    FleetReport,
+    Outcome,
+    VmResult,
+    create_snapshots,
+    delete_snapshots,
+    restore_snapshots,
+    select_vms,
+)
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_DONE = (Outcome.SUCCEEDED, Outcome.STARTED)
+_FAILED = (Outcome.FAILED, Outcome.ERROR, Outcome.UNKNOWN, Outcome.TIMED_OUT)
+_QUESTIONS = {
+    "restore": "Restore these {count} from their snapshots? Everything written to them since "
+    "is lost.",
+    "delete": "Delete the snapshots of these {count}? It cannot be undone.",
+}
+
+FLEET_EPILOG = """\
+many VMs (more than one VM_ID, --all, --match or --fresh-within):
+  One job over the VMs: up to --concurrency at once, each VM's request sent once, the whole job
+  held to --timeout. Progress goes to stderr (one live line on a terminal, a line per VM
+  otherwise); a table goes to stdout, or with --json one document:
+    {"results": [{"vm_id", "hostname", "outcome", "reason", "action"}], "summary": {...}}
+  Outcomes: succeeded, failed, timed_out, error, skipped, started, unknown, interrupted.
+  Exit code: 1 if any error or unknown, else 3 if any failed, else 4 if any timed_out, else 0;
+  130 when interrupted, whatever else happened. restore and delete list the VMs and ask once
+  on a terminal; without one they need --yes.
+"""
+
+
+def duration(text: str) -> timedelta:
+    """``--fresh-within``: seconds, or a number and s, m, h or d (``90m``, ``20h``, ``2d``)."""
+    found = _DURATION.fullmatch(text.strip().lower())
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"not a duration: {text!r} (seconds, or a number and s, m, h or d: 90m, 20h, 2d)"
+        )
+    seconds = float(found[1]) * _UNIT_SECONDS[found[2]]
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return timedelta(seconds=seconds)
+
+
+def _concurrency(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_CONCURRENCY}, not {value}")
+    return value
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, not {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
+    """The fleet options of ``snapshot <operation>``."""
+    parser.add_argument(
+        "--all", action="store_true", help="every VM of the account (narrowed by --match)"
+    )
+    parser.add_argument(
+        "--match",
+        metavar="GLOB",
+        action="append",
+        help="only VMs whose hostname matches (case-insensitive; repeatable); "
+        "alone: every VM that matches",
+    )
+    if operation == "create":
+        parser.add_argument(
+            "--fresh-within",
+            metavar="DURATION",
+            type=duration,
+            help="skip a VM whose snapshot is younger than this: seconds, or 90m, 20h, 2d",
+        )
+    parser.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_concurrency,
+        default=DEFAULT_CONCURRENCY,
+        help=f"VMs worked on at once (default: {DEFAULT_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--poll-interval",
+        metavar="SECONDS",
+        type=_interval,
+        help="seconds before the first poll of an action (default: 2; it grows to 15)",
+    )
+
+
+def is_fleet(options: argparse.Namespace) -> bool:
+    """Whether the command works on many VMs; one VM id alone keeps the one-VM form."""
+    return (
+        len(options.vm_id) != 1
+        or options.all
+        or bool(options.match)
+        or getattr(options, "fresh_within", None) is not None
+    )
+
+
+def run(
+    operation: str,
+    options: argparse.Namespace,
+    api_client: ApiClient,
+    *,
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+    ask: Optional[Callable[[str], None]],
+    poll_interval: float,
+) -> FleetReport:
+    """Run the job and show it. ``ask`` (None: confirmed already) asks on a terminal and
+    refuses by raising; the VMs are listed first, so the answer is about them."""
+    selection = _selection(operation, options)
+    if ask is not None:
+        targets = select_vms(api_client, **selection) if stdin.isatty() else None
+        if targets is not None:
+            if not targets:
+                err.write("No virtual machine matches: nothing to do.\n")
+                return FleetReport(operation, [], 0.0)
+            err.write(_listing(targets))
+        count = "virtual machines" if targets is None else _vms(len(targets))
+        ask(_QUESTIONS[operation].format(count=count))
+    status = _Status(operation, err)
+    function: Callable[..., FleetReport] = {
+        "create": create_snapshots,
+        "restore": restore_snapshots,
+        "delete": delete_snapshots,
+    }[operation]
+    extra: dict[str, Any] = {}
+    if operation == "create":
+        extra["fresh_within"] = options.fresh_within
+    try:
+        report = function(
+            api_client,
+            **selection,
+            concurrency=options.concurrency,
+            wait=options.wait,
+            timeout=options.timeout,
+            on_progress=status.update,
+            poll_interval=options.poll_interval or poll_interval,
+            **extra,
+        )
+    except FleetInterrupted as stopped:
+        report = stopped.report
+    status.end()
+    if options.json:
+        print(json.dumps(report.to_dict(), indent=2), file=out)
+    elif report.results:
+        print(table(report), file=out)
+    err.write(summary(report) + "\n")
+    err.flush()
+    return report
+
+
+def _selection(operation: str, options: argparse.Namespace) -> dict[str, Any]:
+    """``vms`` and ``match`` for the job, from the ids, ``--all`` and ``--match``."""
+    if options.all and options.vm_id:
+        raise ApiValueError("give VM ids or --all, not both")
+    if not (options.all or options.vm_id or options.match):
+        raise ApiValueError("give one or more VM ids, --all, or --match GLOB")
+    match = options.match or None
+    if options.all and match is None and operation != "create":
+        match = ["*"]  # the Python function asks for it in so many words
+    return {"vms": options.vm_id or None, "match": match}
+
+
+def _vms(count: int) -> str:
+    return f"{count} virtual machine{'' if count == 1 else 's'}"
+
+
+def _listing(targets: list[Any]) -> str:
+    rows = [(str(vm.id), vm.hostname or "-", vm.state or "-") for vm in targets]
+    return _columns([("VM_ID", "HOSTNAME", "STATE"), *rows]) + "\n"
+
+
+def _columns(rows: Sequence[tuple[str, ...]]) -> str:
+    widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip() for row in rows
+    )
+
+
+def _action(result: VmResult) -> str:
+    action = result.action
+    if action is None:
+        return "-"
+    return f"{action.id} {action.state or '-'}"
+
+
+def table(report: FleetReport) -> str:
+    """A row per VM: its id, hostname, outcome, action (id and state) and reason."""
+    rows = [("VM_ID", "HOSTNAME", "OUTCOME", "ACTION", "REASON")]
+    rows += [
+        (str(r.vm_id), r.hostname or "-", r.outcome.value, _action(r), r.reason or "")
+        for r in report.results
+    ]
+    return _columns(rows)
+
+
+def summary(report: FleetReport) -> str:
+    """One line: the counts of the outcomes that happened, and the time it took."""
+    counts = ", ".join(f"{count} {name}" for name, count in report.summary.items() if count)
+    line = (
+        f"hostinger-api: snapshot {report.operation}: {counts or 'no virtual machines'} "
+        f"({_vms(len(report.results))} in {report.elapsed:.1f} s)"
+    )
+    if report.interrupted:
+        line += "; interrupted: the actions in flight go on at Hostinger"
+    return line
+
+
+def vm_line(result: VmResult) -> str:
+    """One VM's end, for logs: ``vm 12 (web-12): succeeded, action 34 (create_snapshot)``."""
+    line = f"vm {result.vm_id} ({result.hostname or '-'}): {result.outcome.value}"
+    if result.action is not None:
+        line += f", action {result.action.id} ({result.action.name})"
+    if result.reason:
+        line += f": {result.reason}"
+    return line
+
+
+class _Status:
+    """Progress on stderr: one redrawn line on a terminal, a line per VM otherwise."""
+
+    def __init__(self, operation: str, stream: TextIO) -> None:
+        self._operation = operation
+        self._stream = stream
+        self._redraw = stream.isatty()
+        self._drawn = False
+
+    def update(self, progress: FleetProgress) -> None:
+        if self._redraw:
+            counts = progress.summary
+            line = (
+                f"snapshot {self._operation}: {sum(counts[o.value] for o in _DONE)} done, "
+                f"{sum(counts[o.value] for o in _FAILED)} failed, "
+                f"{counts[Outcome.SKIPPED.value]} skipped, {progress.in_flight} in flight, "
+                f"{progress.left} left, {progress.elapsed:.0f} s"
+            )
+            self._stream.write(f"\r\x1b[K{line}")
+            self._drawn = True
+        elif progress.result is not None:
+            self._stream.write(vm_line(progress.result) + "\n")
+        self._stream.flush()
+
+    def end(self) -> None:
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._drawn = False
+
