@@ -124,6 +124,10 @@ class Configuration:
         self.proxy: str | None = None
         self.proxy_headers: dict[str, str] | None = None
         self.retries = retries
+        # The most requests per second this client sends, all its threads together (None: no
+        # cap); and whether its threads share what 429s and rate-limit headers teach them.
+        self.max_requests_per_second: float | None = None
+        self.shared_rate_limit = True
         self.connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
         self.read_timeout: float = DEFAULT_READ_TIMEOUT
         self.connection_pool_maxsize = max(4, (os.cpu_count() or 1) * 5)

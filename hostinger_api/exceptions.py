@@ -36,6 +36,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, Union
 
+from hostinger_api._headers import parse_retry_after
+
 if TYPE_CHECKING:
     from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
 
@@ -239,8 +241,6 @@ class TooManyRequestsException(ApiException):
     """
 
     def _keep(self, http_resp: Any) -> None:
-        from hostinger_api.retry import parse_retry_after
-
         self.retry_after = parse_retry_after((self.headers or {}).get("Retry-After"))
 
     def __str__(self) -> str:

@@ -43,6 +43,7 @@ from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from urllib3.util import parse_url
 
 from hostinger_api._checks import positive_seconds
+from hostinger_api._headers import parse_retry_after
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import (
     PROXY_CREDENTIALS_HINT,
@@ -54,13 +55,13 @@ from hostinger_api.exceptions import (
     ResponseDecodeError,
     body_field,
 )
+from hostinger_api.ratelimit import GateTimeout, RateGate, Ticket, gate_timeout_error
 from hostinger_api.retry import (
     CONNECT,
     READ,
     RETRIED_STATUSES,
     RetryPolicy,
     current_deadline,
-    parse_retry_after,
 )
 
 if TYPE_CHECKING:
@@ -326,6 +327,10 @@ class RESTClientObject:
     def __init__(self, configuration: Configuration) -> None:
         self.configuration = configuration
         self.retry_policy = RetryPolicy.from_setting(configuration.retries)
+        self.rate_gate = RateGate(
+            configuration.max_requests_per_second, learn=configuration.shared_rate_limit
+        )
+        """What this client's threads learned of the rate limit (``hostinger_api.ratelimit``)."""
         self._secure_origins: set[str] = set()
         self._pools: dict[str, urllib3.HTTPConnectionPool] = {}
         self._default_timeout: tuple[object, object, urllib3.Timeout] = (
@@ -415,20 +420,36 @@ class RESTClientObject:
             _logger.debug("%s %s headers=%s", method, url, redacted(headers or {}))
         started = time.perf_counter() if debug else 0.0
         policy = self.retry_policy
-        ends = current_deadline()
-        retries = redirects = 0
-        waited = 0.0
+        gate = self.rate_gate
+        ends, out_of_time = _call_ends(policy)
+        retries = redirects = timeouts = 0
+        waited = honoured = 0.0
         while True:
+            ticket: Ticket | None = None
+            if gate.engaged:
+                ticket, held = self._admit(
+                    gate, ends, policy.max_wait - waited, honoured, method, url
+                )
+                waited += held
             try:
-                attempt_timeout = timeout if ends is None else _within(timeout, ends, method, url)
+                attempt_timeout = (
+                    timeout if ends is None else _within(timeout, ends, method, url, out_of_time)
+                )
                 response = self._send_once(
                     method, url, origin, payload, headers, attempt_timeout, _preload_content
                 )
             except (HTTPError, OSError) as error:
+                gate.settle(ticket, None, None)
                 failure = _failure_kind(error)
+                timed_out = isinstance(_cause(error), (ReadTimeoutError, TimeoutError))
                 wait = None
-                if failure is not None and policy.allows(method, failure=failure):
+                if (
+                    failure is not None
+                    and policy.allows(method, failure=failure)
+                    and not (timed_out and timeouts >= policy.timeout_retries)
+                ):
                     wait = _before(ends, policy.next_wait(retries, waited, None))
+                timeouts += timed_out
                 if wait is None:
                     failed = _transport_error(error, method, url, retries + 1)
                     if debug:
@@ -437,12 +458,14 @@ class RESTClientObject:
                 what = "a timeout" if isinstance(_cause(error), Urllib3TimeoutError) else failure
             else:
                 status = response.status
+                paused = gate.settle(ticket, status, response.headers)
                 wait = None
                 if status in RETRIED_STATUSES and policy.allows(method, status=status):
                     asked = response.headers.get("Retry-After") if status in (429, 503) else None
                     wait = _before(
                         ends, policy.next_wait(retries, waited, parse_retry_after(asked))
                     )
+                    honoured = paused  # this thread waits out its own 429 by its policy
                 if wait is None:
                     target = (
                         self._redirect_target(method, url, response)
@@ -474,6 +497,24 @@ class RESTClientObject:
             )
             policy.sleep(wait)
             waited += wait
+
+    def _admit(
+        self,
+        gate: RateGate,
+        ends: float | None,
+        wait_left: float,
+        honoured: float,
+        method: str,
+        url: str,
+    ) -> tuple[Ticket, float]:
+        """Pass the client's rate gate, within the call's budget; returns the seconds it held."""
+        started = time.monotonic()
+        limit = started + max(wait_left, 0.0)
+        try:
+            ticket = gate.admit(limit if ends is None else min(limit, ends), honoured=honoured)
+        except GateTimeout as refused:
+            raise gate_timeout_error(refused, method, url) from None
+        return ticket, ticket.sent_at - started
 
     def _send_once(
         self,
@@ -573,15 +614,40 @@ _NO_URLLIB3_RETRIES = urllib3.Retry(total=False, redirect=False)
 """Built once: urllib3 would build this from ``retries=False`` on every request."""
 
 
-def _within(timeout: urllib3.Timeout, ends: float, method: str, url: str) -> urllib3.Timeout:
-    """``timeout``, cut so that the attempt ends by the deadline ``ends``."""
+def _call_ends(policy: RetryPolicy) -> tuple[float | None, str]:
+    """When a call starting now must end (the sooner of its budget and any deadline), and why."""
+    ends = current_deadline()
+    if policy.budget is None:
+        return ends, _DEADLINE_PASSED
+    budget_ends = time.monotonic() + policy.budget
+    if ends is not None and ends <= budget_ends:
+        return ends, _DEADLINE_PASSED
+    return budget_ends, f"the call's budget of {policy.budget:g} s ran out"
+
+
+_DEADLINE_PASSED = "the deadline passed"
+
+
+def _within(
+    timeout: urllib3.Timeout, ends: float, method: str, url: str, out_of_time: str
+) -> urllib3.Timeout:
+    """``timeout``, cut so that the attempt ends by ``ends`` (unchanged when it would anyway)."""
     left = ends - time.monotonic()
     if left <= 0:
-        raise ApiTimeoutError(
-            f"Out of time for {method} {url.split('?', 1)[0]}: the deadline passed"
-        )
-    cut = timeout.clone()
+        raise ApiTimeoutError(f"Out of time for {method} {url.split('?', 1)[0]}: {out_of_time}")
     total = timeout.total
+    if isinstance(total, (int, float)):
+        if total <= left:
+            return timeout
+    else:
+        connect, read = timeout.connect_timeout, timeout.read_timeout
+        if (
+            isinstance(connect, (int, float))
+            and isinstance(read, (int, float))
+            and connect + read <= left
+        ):
+            return timeout
+    cut = timeout.clone()
     cut.total = min(total, left) if isinstance(total, (int, float)) else left
     return cut
 

@@ -6,7 +6,13 @@ What is retried, and why:
 - 429, for any method: the server refused the request without performing it;
 - 502, 503 and 504, a read timeout, and a connection dropped mid-response, for GET and DELETE
   only: the request may have been performed, and a POST that may have been performed is never
-  sent twice.
+  sent twice. A read timeout is retried at most ``timeout_retries`` times (once by default): a
+  server that accepts and never answers is not a passing blip, and each such attempt costs a
+  whole read timeout.
+
+Every call has a ``budget``: the seconds it may take in all, attempts, retries and waits
+included (120 by default). Each attempt's timeouts are cut to what is left of it, so no call
+under the defaults takes longer than that, however the server misbehaves.
 
 Waits grow exponentially with jitter, up to ``backoff_max`` each and ``max_wait`` in all for one
 call. ``Retry-After`` (seconds or an HTTP date), on a 429 or 503, replaces the backoff; when it
@@ -26,13 +32,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Optional
 
 import urllib3
 
 from hostinger_api._checks import is_number, positive_seconds
+from hostinger_api._headers import parse_retry_after as parse_retry_after
 from hostinger_api.exceptions import ApiValueError
 
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
@@ -43,6 +48,8 @@ CONNECT = "connect"
 """An attempt failed before the request was sent: it could not connect."""
 READ = "read"
 """An attempt failed after the request was sent: a read timeout, or a dropped connection."""
+DEFAULT_BUDGET = 120.0
+"""Seconds one call may take in all by default: two whole default read timeouts, and no more."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,9 @@ class RetryPolicy:
     :param max_wait: the most seconds one call spends waiting between attempts, in all.
     :param jitter: the fraction of each backoff wait that is random (0: none, 1: all), so that
         many clients refused together do not come back together.
+    :param timeout_retries: how many of the retries may follow a read timeout (GET and DELETE).
+    :param budget: the most seconds one call takes in all, retries and waits included; None
+        for no limit but the attempts' own timeouts.
     """
 
     total: int = 4
@@ -62,10 +72,18 @@ class RetryPolicy:
     backoff_max: float = 8.0
     max_wait: float = 30.0
     jitter: float = 0.5
+    timeout_retries: int = 1
+    budget: Optional[float] = DEFAULT_BUDGET
 
     def __post_init__(self) -> None:
-        if not isinstance(self.total, int) or isinstance(self.total, bool) or self.total < 0:
-            raise ApiValueError(f"total must be a number of retries, 0 or more: {self.total!r}")
+        for name in ("total", "timeout_retries"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ApiValueError(f"{name} must be a number of retries, 0 or more: {value!r}")
+        if self.budget is not None and (
+            not is_number(self.budget) or not 0 < self.budget < math.inf
+        ):
+            raise ApiValueError(f"budget must be seconds above 0, or None: {self.budget!r}")
         for name in ("backoff_factor", "backoff_max", "max_wait"):
             value = getattr(self, name)
             if not is_number(value) or not 0 <= value < math.inf:
@@ -162,22 +180,3 @@ def deadline(seconds: float) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
-
-
-def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks for (a number, or an HTTP date); None if unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        seconds = (moment - (now or datetime.now(timezone.utc))).total_seconds()
-        return max(seconds, 0.0)
-    return seconds if 0 <= seconds < math.inf else None
