@@ -78,6 +78,36 @@ def test_retry_after_is_whole_seconds_rounded_up_and_never_zero(seconds, elapsed
     assert rate.check("a").headers["Retry-After"] == retry_after
 
 
+def test_ietf_style_says_the_limit_in_the_drafts_fields():
+    rate, clock = limiter(limit=2, seconds=1.5, headers="ietf")
+    assert dict(rate.check("a").headers) == {
+        "RateLimit-Limit": "2",
+        "RateLimit-Remaining": "1",
+        "RateLimit-Reset": "2",
+        "RateLimit-Policy": "2;w=1.5",
+    }
+    clock.now += 0.6
+    rate.check("a")
+    refused = rate.check("a")
+    assert not refused.allowed
+    assert dict(refused.headers) == {
+        "RateLimit-Limit": "2",
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": "1",
+        "RateLimit-Policy": "2;w=1.5",
+        "Retry-After": "1",
+    }
+
+
+def test_none_style_says_nothing_not_even_retry_after():
+    rate, _ = limiter(limit=1, headers="none", block_after=1)
+    assert dict(rate.check("a").headers) == {}
+    refused, blocked = rate.check("a"), rate.check("a")
+    assert (refused.allowed, dict(refused.headers)) == (False, {})
+    assert (blocked.allowed, dict(blocked.headers)) == (False, {})
+    assert "Blocked" in blocked.message
+
+
 def test_the_window_is_fixed_from_the_first_request_and_refusals_do_not_count():
     rate, clock = limiter(limit=2, seconds=1.0)
     assert rate.check("a").allowed
@@ -153,6 +183,8 @@ def test_many_keys_that_come_and_go_are_forgotten():
         ({"rate_limit": (1, 1), "block_after": 0}, "block_after must be an int, 1 or more"),
         ({"rate_limit": (1, 1), "block_span": 0}, "block_span must be more than 0"),
         ({"rate_limit": (1, 1), "block_seconds": -1}, "block_seconds must be more than 0"),
+        ({"rate_limit": (1, 1), "rate_limit_headers": "x"}, "must be one of laravel, ietf, none"),
+        ({"rate_limit_headers": "ietf"}, "rate_limit_headers needs a rate_limit"),
     ],
 )
 def test_bad_limits_are_refused_clearly(arguments, message):
@@ -212,6 +244,16 @@ def test_over_sockets_a_block_refuses_everything_and_then_ends():
         assert fake.throttled >= 3
 
 
+def test_over_sockets_without_headers_a_429_says_nothing():
+    with FakeHostingerApi(token=TOKEN, rate_limit=(1, 60), rate_limit_headers="none") as fake:
+        first, second = call(fake), call(fake)
+    assert (first[0], second[0]) == (404, 429)
+    assert second[1]["message"] == "Too Many Attempts."
+    for _, _, headers in (first, second):
+        assert not [name for name in headers if "ratelimit" in name.lower()]
+        assert "Retry-After" not in headers
+
+
 def test_the_limit_comes_before_injected_faults():
     with FakeHostingerApi(token=TOKEN, vms=[VM], rate_limit=(1, 60)) as fake:
         fake.inject(faults.error(503), times=2)
@@ -261,6 +303,8 @@ def test_on_its_own_it_limits_and_makes_a_fleet():
             "3/60",
             "--block-after",
             "2",
+            "--rate-limit-headers",
+            "ietf",
             "--quiet",
         ],
         stdout=subprocess.PIPE,
@@ -277,7 +321,7 @@ def test_on_its_own_it_limits_and_makes_a_fleet():
             return response.status, json.loads(response.data), response.headers
 
         status, vms, headers = get("/api/vps/v1/virtual-machines")
-        assert (status, headers["X-RateLimit-Limit"]) == (200, "3")
+        assert (status, headers["RateLimit-Policy"]) == (200, "3;w=60")
         assert [vm["id"] for vm in vms] == list(range(1000001, 1000009))
         assert len({vm["hostname"] for vm in vms}) == 8
         assert any(not vm["hostname"].endswith(".hstgr.cloud") for vm in vms)
@@ -308,6 +352,8 @@ def test_on_its_own_it_limits_and_makes_a_fleet():
         (["--rate-limit", "5/1", "--block-after", "0"], "argument --block-after: expected"),
         (["--rate-limit", "5/1", "--block-seconds", "0"], "argument --block-seconds: expected"),
         (["--vms", "many"], "argument --vms: expected a whole number"),
+        (["--rate-limit-headers", "ietf"], "--rate-limit-headers needs --rate-limit"),
+        (["--rate-limit", "5/1", "--rate-limit-headers", "x"], "invalid choice: 'x'"),
     ],
 )
 def test_on_its_own_bad_flags_are_refused_clearly(arguments, message):

@@ -11,6 +11,7 @@ import sys
 import threading
 from typing import Optional
 
+from hostinger_api.testing._ratelimit import HEADER_STYLES
 from hostinger_api.testing._server import FakeHostingerApi
 from hostinger_api.testing._service import DEFAULT_TOKEN, VmSpec
 
@@ -117,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a block lasts (default: 60)",
     )
+    parser.add_argument(
+        "--rate-limit-headers",
+        choices=HEADER_STYLES,
+        default="laravel",
+        help="with --rate-limit: X-RateLimit-* (laravel, the default), the IETF draft's"
+        " RateLimit-* fields (ietf), or no header at all, not even Retry-After (none)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     parser.add_argument(
         "--tls",
@@ -129,8 +137,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Optional[list[str]] = None) -> int:
     parser = _parser()
     options = parser.parse_args(argv)
-    if options.block_after is not None and options.rate_limit is None:
-        parser.error("--block-after needs --rate-limit")
+    if options.rate_limit is None:
+        if options.block_after is not None:
+            parser.error("--block-after needs --rate-limit")
+        if options.rate_limit_headers != "laravel":
+            parser.error("--rate-limit-headers needs --rate-limit")
     if not options.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
     stop = threading.Event()
@@ -144,6 +155,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         block_after=options.block_after,
         block_span=options.block_span,
         block_seconds=options.block_seconds,
+        rate_limit_headers=options.rate_limit_headers,
         action_seconds=options.action_seconds,
         tls=options.tls,
     )

@@ -5,6 +5,11 @@ does: a fixed window that starts at a key's first request; a refused request doe
 every answer says ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``, and a 429 adds
 ``Retry-After`` (whole seconds) and ``X-RateLimit-Reset`` (Unix time).
 
+Other header styles, for clients that must cope with them: ``"ietf"``, the IETF draft's fields
+(``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset`` in seconds,
+``RateLimit-Policy: N;w=SECONDS``, and ``Retry-After`` on a 429), and ``"none"``, a service that
+says nothing at all, not even ``Retry-After``.
+
 The block is a model of Hostinger's warning that an IP which exceeds the limit repeatedly "might
 get temporarily blocked", not a documented behaviour: after ``block_after`` refusals within
 ``block_span`` seconds, every request of that key is refused for ``block_seconds``.
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 THROTTLED_MESSAGE = "Too Many Attempts."
+HEADER_STYLES = ("laravel", "ietf", "none")
 _KEYS_KEPT = 1024  # past this many keys, those with nothing left to remember are forgotten
 
 
@@ -46,6 +52,12 @@ class _Key:
         """Nothing left to remember: forgetting the key changes no answer."""
         recent = bool(self.refusals) and self.refusals[-1] > now - span
         return self.window_end <= now and self.blocked_until <= now and not recent
+
+
+def _whole_seconds(seconds: float) -> int:
+    """Whole seconds, rounded up: a client that waits them finds the window over; and never 0,
+    which would say "now" (a window shorter than a second still says 1)."""
+    return max(1, math.ceil(seconds))
 
 
 def _seconds(name: str, value: float) -> float:
@@ -77,6 +89,7 @@ class RateLimiter:
         block_after: Optional[int] = None,
         block_span: float = 10.0,
         block_seconds: float = 60.0,
+        headers: str = "laravel",
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -85,6 +98,12 @@ class RateLimiter:
         self.block_after = None if block_after is None else _count("block_after", block_after)
         self.block_span = _seconds("block_span", block_span)
         self.block_seconds = _seconds("block_seconds", block_seconds)
+        if headers not in HEADER_STYLES:
+            raise ValueError(
+                f"The rate limit's headers must be one of {', '.join(HEADER_STYLES)},"
+                f" not {headers!r}"
+            )
+        self.header_style = headers
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
@@ -131,7 +150,7 @@ class RateLimiter:
             if state.hits < self.limit:
                 state.hits += 1
                 self._allowed += 1
-                return Verdict(True, self._headers(self.limit - state.hits))
+                return Verdict(True, self._headers(self.limit - state.hits, state.window_end - now))
             self._throttled += 1
             verdict = self._refusal(state.window_end - now, THROTTLED_MESSAGE)
             if self.block_after is not None:
@@ -150,16 +169,25 @@ class RateLimiter:
             self._blocks += 1
 
     def _refusal(self, seconds_left: float, message: str) -> Verdict:
-        # Whole seconds, rounded up: a client that waits them finds the window over, and never
-        # 0, which would say "now" (a window shorter than a second still says 1).
-        retry_after = max(1, math.ceil(seconds_left))
-        headers = self._headers(0)
-        headers["Retry-After"] = str(retry_after)
-        headers["X-RateLimit-Reset"] = str(math.ceil(self._wall_clock() + seconds_left))
+        headers = self._headers(0, seconds_left)
+        if self.header_style != "none":
+            headers["Retry-After"] = str(_whole_seconds(seconds_left))
+        if self.header_style == "laravel":
+            headers["X-RateLimit-Reset"] = str(math.ceil(self._wall_clock() + seconds_left))
         return Verdict(False, headers, message)
 
-    def _headers(self, remaining: int) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
+    def _headers(self, remaining: int, seconds_left: float) -> dict[str, str]:
+        """What every answer says: the limit and what remains of it, in the chosen style."""
+        if self.header_style == "laravel":
+            return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(remaining)}
+        if self.header_style == "ietf":
+            return {
+                "RateLimit-Limit": str(self.limit),
+                "RateLimit-Remaining": str(remaining),
+                "RateLimit-Reset": str(_whole_seconds(seconds_left)),
+                "RateLimit-Policy": f"{self.limit};w={self.seconds:g}",
+            }
+        return {}
 
     def _forget_idle(self, now: float) -> None:
         """Keep memory bounded when many keys come and go (a fuzz test, say)."""

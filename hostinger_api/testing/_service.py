@@ -368,6 +368,8 @@ class FakeHostinger:
     :param block_after: with a rate limit, refuse every request of a token for
         ``block_seconds`` once ``block_after`` of its requests were refused within
         ``block_span`` seconds (a model of Hostinger's warning); None: never.
+    :param rate_limit_headers: how the limit shows in answers: ``"laravel"`` (``X-RateLimit-*``),
+        ``"ietf"`` (the draft's ``RateLimit-*`` fields) or ``"none"`` (not even ``Retry-After``).
     """
 
     def __init__(
@@ -383,10 +385,13 @@ class FakeHostinger:
         block_after: Optional[int] = None,
         block_span: float = 10.0,
         block_seconds: float = 60.0,
+        rate_limit_headers: str = "laravel",
     ) -> None:
         if action_seconds < 0 or per_page < 1:
             raise ValueError("action_seconds must be 0 or more, and per_page 1 or more")
-        self._limiter = _limiter(rate_limit, block_after, block_span, block_seconds)
+        self._limiter = _limiter(
+            rate_limit, block_after, block_span, block_seconds, rate_limit_headers
+        )
         self.token = token
         self.accept_any_vm = accept_any_vm
         self.action_seconds = action_seconds
@@ -749,15 +754,22 @@ def _limiter(
     block_after: Optional[int],
     block_span: float,
     block_seconds: float,
+    headers: str,
 ) -> Optional[RateLimiter]:
     if rate_limit is None:
         if block_after is not None:
             raise ValueError("block_after needs a rate_limit: blocks follow refusals")
+        if headers != "laravel":
+            raise ValueError("rate_limit_headers needs a rate_limit: without one, none are sent")
         return None
     if not isinstance(rate_limit, tuple) or len(rate_limit) != 2:
         raise ValueError(f"rate_limit must be (N, SECONDS), such as (50, 1), not {rate_limit!r}")
     return RateLimiter(
-        *rate_limit, block_after=block_after, block_span=block_span, block_seconds=block_seconds
+        *rate_limit,
+        block_after=block_after,
+        block_span=block_span,
+        block_seconds=block_seconds,
+        headers=headers,
     )
 
 
