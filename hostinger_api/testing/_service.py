@@ -762,7 +762,7 @@ def _limiter(
         if headers != "laravel":
             raise ValueError("rate_limit_headers needs a rate_limit: without one, none are sent")
         return None
-    if not isinstance(rate_limit, tuple) or len(rate_limit) != 2:
+    if not isinstance(rate_limit, (tuple, list)) or len(rate_limit) != 2:
         raise ValueError(f"rate_limit must be (N, SECONDS), such as (50, 1), not {rate_limit!r}")
     return RateLimiter(
         *rate_limit,
