@@ -44,8 +44,12 @@ _MAX_PAUSE = 60.0
 """The longest pause a 429 without ``Retry-After`` causes, however many came in a row."""
 _RATE_BUCKET = 0.5
 """Seconds over which the sending rate is measured."""
-_OPENER_WAIT = 1.0
-"""Seconds to wait for the answer of a window's first request before looking again."""
+_ANSWER_WAIT = 1.0
+"""Seconds to wait for an answer in flight before looking again (an answer wakes the gate)."""
+_WHOLE_SECONDS_SLACK = 0.25
+"""A learned window this little over a whole number of seconds is taken as that number."""
+_MARGIN = 0.005
+"""Seconds added to a reset worked out from a whole-second window, against clock jitter."""
 
 
 class GateTimeout(Exception):
@@ -112,11 +116,12 @@ class RateGate:
         self._quiet_429s = 0  # 429s in a row that said nothing of when to come back
         # the fields' view: requests left in the current window, and when it resets
         self._limit: Optional[int] = None
-        self._remaining: Optional[int] = None
+        self._reported: Optional[int] = None  # the fewest requests left the window's answers said
+        self._in_flight = 0  # admitted, not settled: not yet counted in what was reported
         self._reset_at: Optional[float] = None
-        self._window: Optional[float] = None
+        self._window: Optional[float] = None  # an upper bound of its length, as seen
+        self._whole_seconds = True  # while no opener failed, a window is taken as whole seconds
         self._window_opened: Optional[tuple[float, float]] = None  # its opener's (sent, answered)
-        self._opener_out = False
         # the token bucket: the user's cap and the adaptive rate, whichever is lower
         self._adaptive: Optional[float] = None
         self._rate_before_cut = 0.0
@@ -150,14 +155,11 @@ class RateGate:
                     held = True
                     self._held += 1
                 self._lock.wait(wait)
-            if self._remaining is not None:
-                self._remaining -= 1
+            self._in_flight += 1
             if self._rate() is not None:
                 self._tokens -= 1
             self._sequence += 1
             self._count_send(now)
-            if opener:
-                self._opener_out = True
             return Ticket(now, self._sequence, opener)
 
     def settle(
@@ -176,15 +178,17 @@ class RateGate:
         with self._lock:
             now = time.monotonic()
             self.engaged = True
-            if ticket is not None and ticket.opener:
-                self._opener_out = False
             fields = read_rate_limit(headers) if headers is not None else None
             if fields is not None and fields.remaining is not None:
                 self._learn_window(ticket, fields.limit, fields.remaining, fields.window, now)
             if fields is not None and fields.reset_in is not None and status != 429:
                 self._reset_at = now + fields.reset_in
+            if ticket is not None:
+                self._in_flight -= 1
             paused = 0.0
             if status == 429:
+                if ticket is not None and ticket.opener and self._window is not None:
+                    self._whole_seconds = False  # the window is not what was taken: trust no guess
                 paused = self._throttle(headers or {}, fields, now)
             elif status is not None:
                 self._quiet_429s = 0
@@ -204,9 +208,9 @@ class RateGate:
         if self._paused_until > now and self._paused_until > honoured:
             return self._paused_until - now, False
         opener = False
-        if self._remaining is not None and self._remaining <= 0:
-            if self._opener_out:
-                return _OPENER_WAIT, False
+        if self._reported is not None and self._reported - self._in_flight <= 0:
+            if self._in_flight:
+                return _ANSWER_WAIT, False  # their answers will say how many are left
             reset = self._next_reset()
             if reset is not None and reset > now:
                 return reset - now, False
@@ -223,9 +227,13 @@ class RateGate:
         """When the current window resets: as the server said, or as learned from past windows."""
         if self._reset_at is not None:
             return self._reset_at
-        if self._window is not None and self._window_opened is not None:
-            return self._window_opened[1] + self._window
-        return None
+        if self._window is None or self._window_opened is None:
+            return None
+        window = self._window
+        whole = math.floor(window)
+        if self._whole_seconds and whole >= 1 and window - whole < _WHOLE_SECONDS_SLACK:
+            window = whole + _MARGIN  # Laravel's windows are whole seconds
+        return self._window_opened[1] + window
 
     def _learn_window(
         self,
@@ -235,29 +243,34 @@ class RateGate:
         window: Optional[float],
         now: float,
     ) -> None:
-        """Update what is left of the window, and learn its length from a window's first answer."""
+        """Update what is left of the window, and learn its length from a window's first answer.
+
+        Within a window the server's count only goes down, and answers may arrive in any order:
+        the fewest reported is the truth, less what is in flight. Only a window's first answer
+        (``limit - 1`` left), or the answer to the one request sent to open a window, starts
+        the count anew.
+        """
         if limit is not None:
             self._limit = limit
         if window is not None:
             self._window = window
-        sent_after = 0 if ticket is None else self._sequence - ticket.sequence
-        left = remaining - sent_after
-        opens = limit is not None and remaining == limit - 1 and ticket is not None
-        if opens and ticket is not None:
+        first = limit is not None and remaining == limit - 1 and ticket is not None
+        if first and ticket is not None:
             # The window began between this request's sending and its answer; the previous one
-            # began no earlier than its own opener was sent, so their distance bounds the length.
+            # began no earlier than its own first request was sent, so their distance bounds
+            # the length from above.
             if self._window_opened is not None and window is None:
                 length = now - self._window_opened[0]
                 self._window = length if self._window is None else min(self._window, length)
             self._window_opened = (ticket.sent_at, now)
             self._reset_at = None
         if (
-            opens
-            or (ticket is not None and ticket.opener)  # what a window's first answer says holds
-            or self._remaining is None
-            or left < self._remaining
+            first
+            or self._reported is None
+            or (ticket is not None and ticket.opener)
+            or remaining < self._reported
         ):
-            self._remaining = left
+            self._reported = remaining
 
     def _throttle(self, headers: Mapping[str, str], fields: object, now: float) -> float:
         """A 429: hold every request until the server's time, and slow down if it gave no fields."""
@@ -270,7 +283,7 @@ class RateGate:
             wait = min(_FIRST_PAUSE * 2.0**self._quiet_429s, _MAX_PAUSE)
             self._quiet_429s += 1
         if self._limit is not None:
-            self._remaining = 0
+            self._reported = 0
         else:
             self._cut(now)
         until = now + wait
