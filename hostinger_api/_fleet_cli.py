@@ -18,6 +18,7 @@ from hostinger_api.api_client import ApiClient
 from hostinger_api.exceptions import ApiValueError
 from hostinger_api.fleet import (
     DEFAULT_CONCURRENCY,
+    FIRST_POLL_SECONDS,
     MAX_CONCURRENCY,
     FleetInterrupted,
     FleetProgress,
@@ -116,7 +117,9 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
         "--poll-interval",
         metavar="SECONDS",
         type=_interval,
-        help="seconds before the first poll of an action (default: 2; it grows to 15)",
+        default=FIRST_POLL_SECONDS,
+        help=f"seconds before the first poll of an action (default: {FIRST_POLL_SECONDS:g}; "
+        "the wait grows by half each poll, to 15)",
     )
 
 
@@ -139,7 +142,6 @@ def run(
     err: TextIO,
     stdin: TextIO,
     ask: Optional[Callable[[str], None]],
-    poll_interval: float,
 ) -> FleetReport:
     """Run the job and show it. ``ask`` (None: confirmed already) asks on a terminal and
     refuses by raising; the VMs are listed first, so the answer is about them."""
@@ -170,7 +172,7 @@ def run(
             wait=options.wait,
             timeout=options.timeout,
             on_progress=status.update,
-            poll_interval=options.poll_interval or poll_interval,
+            poll_interval=options.poll_interval,
             **extra,
         )
     except FleetInterrupted as stopped:

@@ -221,7 +221,6 @@ def _fleet(session: Session, operation: str) -> int:
         err=session.err,
         stdin=session.stdin,
         ask=None if confirmed else lambda question: _confirm(session, question),
-        poll_interval=session.poll_interval,
     )
     counts = report.summary
     if report.interrupted:

@@ -55,7 +55,7 @@ from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import 
     VPSV1VirtualMachineVirtualMachineResource,
 )
 from hostinger_api.retry import deadline
-from hostinger_api.waiters import DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, poll_action
+from hostinger_api.waiters import DEFAULT_MAX_POLL_INTERVAL, poll_action
 
 DEFAULT_CONCURRENCY = 8
 """VMs worked on at once: each costs a poll every few seconds, which the rate limit can carry."""
@@ -64,6 +64,9 @@ DEFAULT_TIMEOUT = 3600.0
 """Seconds for the whole job: snapshots take minutes each, and a fleet is many of them."""
 CLOCK_SLACK = timedelta(seconds=5)
 """How much older than a lost request its action may look: whole seconds, and clocks differ."""
+FIRST_POLL_SECONDS = 3.0
+"""Seconds before the first poll of an action: the VMs' polls share one rate limit, and an
+action takes seconds at the very least; a poll sent sooner is mostly spent for nothing."""
 LOOKUP_SECONDS = 15.0
 """At least this long for the check of a lost answer, even when the job's time is nearly up."""
 INTERRUPT_GRACE = 15.0
@@ -252,7 +255,7 @@ def create_snapshots(
     timeout: float = DEFAULT_TIMEOUT,
     on_progress: Optional[OnProgress] = None,
     fresh_within: Optional[timedelta] = None,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
 ) -> FleetReport:
     """Snapshot many VMs (each new snapshot overwrites the VM's existing one).
@@ -265,8 +268,8 @@ def create_snapshots(
     :param on_progress: called in the calling thread with a ``FleetProgress``.
     :param fresh_within: skip a VM whose snapshot is younger than this: a rerun after a partial
         failure redoes only what is missing.
-    :param poll_interval: seconds before the first poll of an action, growing by half each poll
-        up to ``max_poll_interval``.
+    :param poll_interval: seconds before the first poll of an action (3), and between the first
+        polls: the wait grows by half each poll, up to ``max_poll_interval`` (15).
 
     Arguments are checked before anything is sent. Listing the VMs is the one failure that
     raises (nothing was done yet); every other failure is a VM's result.
@@ -290,7 +293,7 @@ def restore_snapshots(
     wait: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
     on_progress: Optional[OnProgress] = None,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
 ) -> FleetReport:
     """Restore many VMs from their snapshots; a VM without one is skipped.
@@ -312,7 +315,7 @@ def delete_snapshots(
     wait: bool = True,
     timeout: float = DEFAULT_TIMEOUT,
     on_progress: Optional[OnProgress] = None,
-    poll_interval: float = DEFAULT_POLL_INTERVAL,
+    poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
 ) -> FleetReport:
     """Delete the snapshots of many VMs; a VM without one is skipped.
@@ -412,7 +415,7 @@ class _Job:
     timeout: float
     on_progress: Optional[OnProgress]
     fresh_within: Optional[timedelta] = None
-    poll_interval: float = DEFAULT_POLL_INTERVAL
+    poll_interval: float = FIRST_POLL_SECONDS
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)

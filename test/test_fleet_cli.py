@@ -268,7 +268,7 @@ class Terminal(io.StringIO):
 
 def in_process(fake: FakeHostingerApi, *args: str, answer: Optional[str] = None):
     out, err = io.StringIO(), Terminal()
-    options = cli._parser().parse_args(["--host", fake.url, *args])
+    options = cli._parser().parse_args(["--host", fake.url, *args, *FAST])
     original = sys.stdin
     sys.stdin = Terminal(answer) if answer is not None else io.StringIO()
     try:
