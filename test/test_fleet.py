@@ -584,3 +584,19 @@ def test_outcomes_are_strings():
 )
 def test_durations_read_as_the_command_line_writes_them(span, text):
     assert duration_text(span) == text
+
+
+# -- a rate limit --------------------------------------------------------------------------------
+
+
+def test_a_rate_limited_fleet_is_done_with_each_post_sent_once_and_never_blocked():
+    specs = [vm(i, action_seconds=0.2 + (i % 3) / 10) for i in range(1, 61)]
+    with FakeHostingerApi(
+        token=TOKEN, vms=specs, rate_limit=(40, 1.0), block_after=30, block_seconds=60
+    ) as fake:
+        with ApiClient(fake.configuration()) as client:
+            report = create_snapshots(client, concurrency=16, poll_interval=0.2)
+        assert fake.blocks == 0
+        assert fake.allowed == len(fake.requests) - fake.throttled
+    assert report.summary["succeeded"] == 60, report.summary
+    assert [posts(fake, i) for i in range(1, 61)] == [1] * 60
