@@ -170,7 +170,7 @@ class RateGate:
         The returned moment lets the thread that got the 429 tell ``admit`` it already waited.
         """
         if not self._learn or (
-            ticket is None
+            not self.engaged
             and status != 429
             and (headers is None or not has_rate_limit_fields(headers))
         ):

@@ -1,0 +1,297 @@
+"""One rate gate per client: what its threads learn of the limit, they share."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from support import TOKEN, VM, in_threads
+from urllib3 import HTTPHeaderDict
+
+from hostinger_api import (
+    ApiClient,
+    ApiValueError,
+    Configuration,
+    TooManyRequestsException,
+    VPSSnapshotsApi,
+)
+from hostinger_api.ratelimit import GateTimeout, RateGate, gate_timeout_error
+from hostinger_api.testing import FakeHostingerApi, faults
+
+
+def fields(limit: int | None = None, remaining: int | None = None, **more: str) -> HTTPHeaderDict:
+    headers = HTTPHeaderDict(more)
+    if limit is not None:
+        headers["X-RateLimit-Limit"] = str(limit)
+    if remaining is not None:
+        headers["X-RateLimit-Remaining"] = str(remaining)
+    return headers
+
+
+def soon(seconds: float = 0.05) -> float:
+    return time.monotonic() + seconds
+
+
+# -- the gate on its own -------------------------------------------------------------------------
+
+
+def test_a_gate_with_nothing_learned_holds_nothing_and_is_not_engaged():
+    gate = RateGate()
+    assert not gate.engaged
+    assert gate.settle(None, 200, HTTPHeaderDict({"Content-Type": "application/json"})) == 0.0
+    assert not gate.engaged
+    ticket = gate.admit(soon())
+    assert ticket.sent_at <= time.monotonic()
+    assert gate.stats().held == 0
+
+
+def test_a_429_holds_every_request_until_its_retry_after():
+    gate = RateGate()
+    paused = gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "0.3"}))
+    assert gate.engaged
+    assert paused >= time.monotonic() + 0.2
+    with pytest.raises(GateTimeout) as refused:
+        gate.admit(soon(0.1))  # would have to wait past the moment it must go by
+    assert refused.value.after_429
+    assert 0.1 < refused.value.wait <= 0.3
+    sent = in_threads(4, lambda: gate.admit(soon(5)).sent_at)
+    assert all(moment >= paused for moment in sent)
+    assert gate.stats().throttled == 1
+    assert gate.stats().held == 4  # the refused one was not held, it failed at once
+
+
+def test_the_thread_that_waited_out_its_own_429_is_not_held_again():
+    gate = RateGate()
+    paused = gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "30"}))
+    ticket = gate.admit(soon(), honoured=paused)  # its retry policy slept through it
+    assert ticket.sent_at < paused
+
+
+def test_a_429_without_retry_after_uses_the_reset_field_or_a_growing_pause():
+    gate = RateGate()
+    now = time.monotonic()
+    with_reset = gate.settle(None, 429, HTTPHeaderDict({"X-RateLimit-Reset": "7"}))
+    assert 6.5 < with_reset - now < 7.5
+    quiet = RateGate()
+    first = quiet.settle(None, 429, HTTPHeaderDict()) - time.monotonic()
+    second = quiet.settle(None, 429, HTTPHeaderDict()) - time.monotonic()
+    assert 0.5 < first <= 1.0 < second <= 2.0
+    quiet.settle(None, 200, HTTPHeaderDict())  # an answer: the next quiet 429 starts again
+    third = quiet.settle(None, 429, HTTPHeaderDict()) - time.monotonic()
+    assert third <= 2.0
+
+
+def test_remaining_requests_are_used_up_then_the_window_is_awaited():
+    gate = RateGate()
+    gate.settle(None, 200, fields(limit=5, remaining=3))
+    tickets = [gate.admit(soon()) for _ in range(3)]
+    with pytest.raises(GateTimeout):
+        gate.admit(soon())  # three in flight use up the three left: wait for their answers
+    for number, ticket in enumerate(tickets):
+        gate.settle(ticket, 200, fields(limit=5, remaining=2 - number))
+    opener = gate.admit(soon())  # nobody knows when the window resets: one request finds out
+    assert opener.opener
+    with pytest.raises(GateTimeout):
+        gate.admit(soon())  # the others wait for the opener's answer
+    gate.settle(opener, 200, fields(limit=5, remaining=4))
+    assert [gate.admit(soon()).opener for _ in range(4)] == [False] * 4
+
+
+def test_answers_out_of_order_never_raise_the_count_within_a_window():
+    gate = RateGate()
+    gate.settle(None, 200, fields(limit=10, remaining=9))
+    first, second = gate.admit(soon()), gate.admit(soon())
+    gate.settle(second, 200, fields(limit=10, remaining=2))
+    gate.settle(first, 200, fields(limit=10, remaining=6))  # processed earlier, answered later
+    assert [gate.admit(soon()).sequence for _ in range(2)] == [3, 4]
+    with pytest.raises(GateTimeout):
+        gate.admit(soon())
+
+
+def test_the_window_is_learned_from_its_first_answers_and_awaited_without_a_429():
+    gate = RateGate()
+    gate.settle(None, 200, fields(limit=2, remaining=0))
+    opener = gate.admit(soon())
+    gate.settle(opener, 200, fields(limit=2, remaining=1))  # window one opens
+    gate.settle(gate.admit(soon()), 200, fields(limit=2, remaining=0))
+    time.sleep(0.3)
+    opener = gate.admit(soon())
+    gate.settle(opener, 200, fields(limit=2, remaining=1))  # window two: 0.3 s later
+    window = gate.stats().window
+    assert window is not None
+    assert 0.3 <= window < 1
+    gate.settle(gate.admit(soon()), 200, fields(limit=2, remaining=0))
+    started = time.monotonic()
+    ticket = gate.admit(soon(5))  # held until the learned window has passed
+    assert ticket.opener
+    assert ticket.sent_at - started >= window - 0.1
+
+
+def test_a_window_of_about_a_whole_second_is_taken_as_one_until_an_opener_is_refused():
+    gate = RateGate()
+    gate._window, gate._window_opened = 1.08, (0.0, 100.0)
+    assert gate._next_reset() == pytest.approx(101.005)
+    gate._reported = 0
+    opener = gate.admit(soon(), honoured=0)
+    gate.settle(opener, 429, HTTPHeaderDict({"Retry-After": "0.01"}))
+    assert gate._next_reset() == pytest.approx(101.08)
+
+
+def test_a_reset_the_server_states_is_used_as_it_is():
+    gate = RateGate()
+    gate.settle(None, 200, HTTPHeaderDict({"RateLimit": "limit=10, remaining=0, reset=4"}))
+    with pytest.raises(GateTimeout) as refused:
+        gate.admit(soon(1))
+    assert 3.5 < refused.value.wait <= 4
+    assert not refused.value.after_429
+
+
+def test_without_fields_429s_cut_the_rate_which_grows_back():
+    gate = RateGate()
+    gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "0"}))  # engages; nothing measured yet
+    assert gate.stats().rate is None
+    for _ in range(40):
+        gate.settle(gate.admit(soon()), 200, HTTPHeaderDict())
+    time.sleep(0.5)
+    gate.settle(gate.admit(soon()), 200, HTTPHeaderDict())
+    gate.settle(gate.admit(soon()), 429, HTTPHeaderDict({"Retry-After": "0"}))
+    cut = gate.stats().rate
+    assert cut is not None
+    assert cut >= 0.5
+    gate._cut_at -= 1.0  # a second later, on the cubic curve
+    gate.settle(None, 200, fields())
+    grown = gate.stats().rate
+    assert grown is not None
+    assert grown > cut
+    gate._cut_at -= 3600  # long after: recovered, nothing paces the client any more
+    gate.settle(None, 200, fields())
+    assert gate.stats().rate is None
+
+
+def test_a_cap_spaces_requests_evenly():
+    gate = RateGate(max_requests_per_second=20)
+    assert gate.engaged
+    sent = [gate.admit(soon(5)).sent_at for _ in range(6)]
+    assert sent[-1] - sent[0] >= 5 / 20 - 0.01
+    assert gate.stats().rate == 20
+
+
+@pytest.mark.parametrize("cap", [0, -1, float("inf"), "10", True])
+def test_an_impossible_cap_is_refused_when_the_client_is_made(cap):
+    configuration = Configuration(host="http://127.0.0.1:9")
+    configuration.max_requests_per_second = cap
+    with pytest.raises(ApiValueError, match="max_requests_per_second"):
+        ApiClient(configuration)
+
+
+def test_a_gate_that_does_not_learn_only_caps():
+    gate = RateGate(learn=False)
+    assert gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "60"})) == 0.0
+    assert not gate.engaged
+
+
+def test_the_error_of_a_request_held_past_its_budget_says_it_was_not_sent():
+    error = gate_timeout_error(GateTimeout(12.5, True), "GET", "https://h/api/x?page=2")
+    assert error.status == 429
+    assert error.retry_after == 12.5
+    assert "Not sent" in str(error)
+    assert "rate limit asked" in str(error)
+    assert "page=2" not in str(error)
+    paced = gate_timeout_error(GateTimeout(3.0, False), "POST", "https://h/api/x")
+    assert "paces its requests" in str(paced)
+
+
+# -- one client, many threads, a rate-limited fake ---------------------------------------------
+
+
+def test_sixteen_threads_of_one_client_share_the_limit():
+    with FakeHostingerApi(vms=[VM], token=TOKEN, rate_limit=(40, 1.0), block_after=8) as fake:
+        fake.set_snapshot(VM)
+        with ApiClient(fake.configuration()) as client:
+            snapshots = VPSSnapshotsApi(client)
+            outcomes = in_threads(16, lambda: [snapshots.get_snapshot_v1(VM).id for _ in range(8)])
+            gate = client.rest_client.rate_gate.stats()
+        assert outcomes == [[1] * 8] * 16  # no errors
+        assert fake.allowed == 128
+        assert gate.throttled == fake.throttled  # every 429 counted, on both sides
+        assert fake.throttled <= 4  # learning the window costs a few, and no more
+        assert fake.blocks == 0
+        assert gate.limit == 40
+
+
+def test_a_429_of_one_thread_holds_the_others(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.rate_limited(retry_after=1))
+    with ApiClient(fake.configuration()) as client:
+        snapshots = VPSSnapshotsApi(client)
+        def first() -> float:
+            snapshots.get_snapshot_v1(VM)  # gets the 429, waits 1 s, then succeeds
+            return time.monotonic()
+
+        def second() -> float:
+            time.sleep(0.2)  # after the 429 came back
+            snapshots.get_snapshot_v1(VM)
+            return time.monotonic()
+
+        started = time.monotonic()
+        results: list[float] = []
+        threads = [
+            threading.Thread(target=lambda f=f: results.append(f())) for f in (first, second)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert min(results) - started >= 0.9  # neither went out before the server's second passed
+    assert len(fake.requests) == 3
+
+
+def test_a_pause_longer_than_the_budget_fails_fast_without_sending(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.rate_limited(retry_after=3600))
+    with ApiClient(fake.configuration()) as client:
+        snapshots = VPSSnapshotsApi(client)
+        with pytest.raises(TooManyRequestsException):
+            snapshots.get_snapshot_v1(VM)  # the server's own 429: more than max_wait
+        started = time.monotonic()
+        with pytest.raises(TooManyRequestsException, match="Not sent") as held:
+            snapshots.create_snapshot_v1(VM)
+        assert time.monotonic() - started < 1
+    assert held.value.retry_after is not None
+    assert held.value.retry_after > 3000
+    assert [request.method for request in fake.requests] == ["GET"]
+
+
+def test_the_shared_gate_can_be_turned_off(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.rate_limited(retry_after=3600))
+    configuration = fake.configuration()
+    configuration.shared_rate_limit = False
+    with ApiClient(configuration) as client:
+        snapshots = VPSSnapshotsApi(client)
+        with pytest.raises(TooManyRequestsException):
+            snapshots.get_snapshot_v1(VM)
+        assert snapshots.get_snapshot_v1(VM).id == 1  # not held: each call for itself
+        assert client.rest_client.rate_gate.stats().throttled == 0
+
+
+def test_max_requests_per_second_caps_all_threads_together(fake):
+    fake.set_snapshot(VM)
+    configuration = fake.configuration()
+    configuration.max_requests_per_second = 25
+    with ApiClient(configuration) as client:
+        snapshots = VPSSnapshotsApi(client)
+        started = time.monotonic()
+        in_threads(4, lambda: [snapshots.get_snapshot_v1(VM) for _ in range(5)])
+        elapsed = time.monotonic() - started
+    assert len(fake.requests) == 20
+    assert elapsed >= 19 / 25 - 0.05  # twenty requests, at most 25 a second, evenly spaced
+
+
+def test_a_post_answered_429_is_sent_again_only_because_it_was_not_performed(fake):
+    fake.inject(faults.rate_limited(retry_after=0.2), method="POST")
+    with ApiClient(fake.configuration()) as client:
+        VPSSnapshotsApi(client).create_snapshot_v1(VM)
+    assert [request.method for request in fake.requests] == ["POST", "POST"]
+    assert len(fake.actions(VM)) == 1
