@@ -19,8 +19,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from support import TOKEN, VM
 
-from hostinger_api import ApiClient, ApiConnectionError, VPSActionsApi, VPSSnapshotsApi
-from hostinger_api.testing import FakeHostingerApi, _server
+from hostinger_api import (
+    ApiClient,
+    ApiConnectionError,
+    ServiceException,
+    VPSActionsApi,
+    VPSSnapshotsApi,
+)
+from hostinger_api.testing import FakeHostingerApi, _server, faults
 
 BASE = f"/api/vps/v1/virtual-machines/{VM}"
 
@@ -728,3 +734,31 @@ def test_any_bytes_get_json_answers_or_a_clean_close(fuzzed, thrown):
             assert_answered_properly(answer)
     assert_served_normally(fake)
     assert errors == []
+
+
+def test_stopping_closes_kept_alive_tls_connections(tls_fake):
+    pool = urllib3.HTTPSConnectionPool(
+        "127.0.0.1", tls_fake.port, ca_certs=tls_fake.ca_file, retries=False, timeout=5
+    )
+    assert pool.request("GET", BASE + "/snapshot").status == 401
+    with Raw(tls_fake) as raw:
+        assert_in_sync(raw)
+        tls_fake.stop()
+        assert raw.closed()
+    with pytest.raises(urllib3.exceptions.HTTPError):
+        pool.request("GET", BASE + "/snapshot")
+    pool.close()
+
+
+@pytest.mark.parametrize("when", ["before", "during"])
+def test_injected_faults_behave_over_tls_as_over_plain_http(any_fake, when):
+    any_fake.inject(faults.dropped_connection(when))
+    any_fake.inject(faults.error(503, headers={"Connection": "close"}))
+    configuration = no_retries(any_fake.configuration())
+    with ApiClient(configuration) as api_client:
+        with pytest.raises(ApiConnectionError):
+            VPSActionsApi(api_client).get_actions_v1(VM)
+        with pytest.raises(ServiceException) as refused:
+            VPSActionsApi(api_client).get_actions_v1(VM)
+        assert refused.value.status == 503
+        assert VPSActionsApi(api_client).get_actions_v1(VM).data == []

@@ -389,7 +389,9 @@ class _Handler(BaseHTTPRequestHandler):
         fields["Content-Length"] = str(len(payload))  # for HEAD, what GET would have sent
         for name, value in fields.items():
             self.send_header(name, value)
-        if self.close_connection:
+        if any(name.lower() == "connection" for name in fields):
+            pass  # an injected fault's own, which send_header has taken into account
+        elif self.close_connection:
             self.send_header("Connection", "close")
         elif self.request_version == "HTTP/1.0":
             self.send_header("Connection", "keep-alive")
@@ -629,7 +631,9 @@ class FakeHostingerApi(FakeHostinger):
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):  # the peer closed it already
-                connection.shutdown(socket.SHUT_RDWR)
+                # The plain socket's shutdown, also under TLS: SSLSocket's would drop its TLS
+                # state under the feet of the thread reading from it.
+                socket.socket.shutdown(connection, socket.SHUT_RDWR)
         server.server_close()
         thread.join()
         self._server = self._thread = None
