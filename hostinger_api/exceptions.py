@@ -16,7 +16,8 @@ The tree::
     │   ├── ConflictException                   409
     │   ├── UnprocessableEntityException        422
     │   ├── TooManyRequestsException            429, still refused after the retries the
-    │   │                                       policy allows; carries retry_after
+    │   │                                       policy allows, or held back by the client;
+    │   │                                       carries retry_after
     │   ├── ProxyAuthenticationError            407: the proxy refused the credentials
     │   │                                       (or asked for some); never retried
     │   ├── ServiceException                    5xx

@@ -570,3 +570,66 @@ def test_pools_closed_behind_the_client_s_back_are_opened_again(fake):
         assert snapshots.get_snapshot_v1(VM).id == 1
         client.close()
         assert snapshots.get_snapshot_v1(VM).id == 1, "a closed client opens new connections"
+
+
+# -- calls end when they should ----------------------------------------------------------------
+
+
+def test_a_silent_server_ends_a_get_with_a_2_s_timeout_within_5_s(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.slow(30), times=5)
+    snapshots = VPSSnapshotsApi(ApiClient(fake.configuration()))  # the default policy, real sleeps
+    started = time.monotonic()
+    with pytest.raises(ApiTimeoutError, match=r"Timed out for GET .* \(2 attempts\)"):
+        snapshots.get_snapshot_v1(VM, _request_timeout=2)
+    assert time.monotonic() - started < 5
+    assert len(fake.requests) == 2, "a read timeout is retried once, not four times"
+
+
+def test_read_timeouts_retried_as_often_as_the_policy_says(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.slow(30), times=5)
+    snapshots, retry = recording_client(fake, timeout_retries=3)
+    with pytest.raises(ApiTimeoutError):
+        snapshots.get_snapshot_v1(VM, _request_timeout=(5, 0.1))
+    assert (len(retry.slept), len(fake.requests)) == (3, 4)
+
+
+def test_other_failures_still_get_every_retry_after_a_timeout(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.slow(30))
+    fake.inject(faults.error(503), times=2)
+    snapshots, _ = recording_client(fake)
+    assert snapshots.get_snapshot_v1(VM, _request_timeout=(5, 0.2)).id == 1
+    assert len(fake.requests) == 4
+
+
+def test_every_call_ends_within_its_budget(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.slow(30), times=5)
+    configuration = fake.configuration()
+    configuration.retries = RetryPolicy(budget=0.6, timeout_retries=4)
+    snapshots = VPSSnapshotsApi(ApiClient(configuration))
+    started = time.monotonic()
+    with pytest.raises(ApiTimeoutError):
+        snapshots.get_snapshot_v1(VM)  # the default 60 s read timeout, cut to the budget
+    assert time.monotonic() - started < 3
+
+
+def test_a_call_whose_budget_ran_out_says_so(fake):
+    fake.inject(faults.error(503), times=5)
+    configuration = fake.configuration()
+    configuration.retries = RetryPolicy(budget=0.3, backoff_factor=0.2, jitter=0)
+    snapshots = VPSSnapshotsApi(ApiClient(configuration))
+    with pytest.raises(ServiceException):
+        snapshots.get_snapshot_v1(VM)  # no wait starts that would end after the budget
+    assert len(fake.requests) == 2
+
+
+def test_the_default_worst_case_of_one_call_is_within_three_minutes():
+    policy = RetryPolicy()
+    assert policy.budget is not None
+    assert policy.budget <= 180
+    configuration = Configuration()
+    one_attempt = configuration.connect_timeout + configuration.read_timeout
+    assert policy.budget >= one_attempt, "the budget leaves a whole default attempt room"
