@@ -126,7 +126,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.requestline = ""
         self.request_version = "HTTP/1.1"  # what the base writes answers with, until parsed
         self.close_connection = True
-        self._keep_alive = False
         started = False
         try:
             first = self._first_byte()
@@ -148,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
                 with contextlib.suppress(OSError):
                     self.send_error(408, "The request was not received in time")
             self.close_connection = True
-        except (ConnectionError, ssl.SSLError) as error:
+        except OSError as error:  # ConnectionError, ssl.SSLError: the client went away
             _logger.debug("%s hung up: %s", self.address_string(), error)
             self.close_connection = True
         with contextlib.suppress(OSError):
@@ -253,10 +252,9 @@ class _Handler(BaseHTTPRequestHandler):
             for token in value.split(",")
         }
         if self.request_version == "HTTP/1.0":
-            self._keep_alive = "keep-alive" in tokens and "close" not in tokens
+            self.close_connection = "keep-alive" not in tokens or "close" in tokens
         else:
-            self._keep_alive = "close" not in tokens
-        self.close_connection = not self._keep_alive
+            self.close_connection = "close" in tokens
 
     def _framing(self, request: _Request) -> None:
         """Where the body ends: chunked, a Content-Length, or nothing (RFC 9112, section 6)."""
