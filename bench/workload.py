@@ -7,6 +7,9 @@ mode prints one JSON object on stdout:
     python bench/workload.py percall PORT CALLS ROUNDS   CPU per call, ours and raw urllib3
     python bench/workload.py leak PORT CALLS             RSS before and after CALLS calls
     python bench/workload.py threads PORT CALLS          throughput of 1 and of 8 threads
+    python bench/workload.py hammer PORT THREADS SECONDS shared|alone
+                                                         threads of one client calling as fast
+                                                         as they can (alone: no shared gate)
 """
 
 from __future__ import annotations
@@ -157,8 +160,44 @@ def threads(port: int, calls: int) -> dict[str, Any]:
     return result
 
 
+def hammer(port: int, thread_count: int, seconds: float, sharing: str) -> dict[str, Any]:
+    """``thread_count`` threads of one client calling for ``seconds``; the failures counted.
+
+    A failed call is counted and the thread goes on, as a job that logs and carries on would.
+    """
+    configuration = hostinger_api.Configuration(host=f"http://127.0.0.1:{port}", access_token=TOKEN)
+    if sharing == "alone" and hasattr(configuration, "shared_rate_limit"):
+        configuration.shared_rate_limit = False
+    snapshots = hostinger_api.VPSSnapshotsApi(hostinger_api.ApiClient(configuration))
+    errors: list[str] = []
+    ends = time.monotonic() + seconds
+
+    def run() -> None:
+        while time.monotonic() < ends:
+            try:
+                snapshots.get_snapshot_v1(VM)
+            except Exception as error:  # counted, as a job would log it and carry on
+                errors.append(type(error).__name__)
+
+    workers = [threading.Thread(target=run) for _ in range(thread_count)]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return {
+        "seconds": time.monotonic() - started,
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+    }
+
+
 def main(argv: list[str]) -> None:
     mode, port, *numbers = argv
+    if mode == "hammer":
+        threads_, seconds, sharing = numbers
+        print(json.dumps(hammer(int(port), int(threads_), float(seconds), sharing)))
+        return
     counts = [int(number) for number in numbers]
     result = {"percall": percall, "leak": leak, "threads": threads}[mode](int(port), *counts)
     print(json.dumps(result))
