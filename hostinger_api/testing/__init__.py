@@ -9,6 +9,8 @@ states) are injected with ``fake.inject(...)``, from ``hostinger_api.testing.fau
 Installing this package also gives pytest a ``hostinger_fake`` fixture, from
 ``hostinger_api.pytest_plugin``.
 Run it on its own with ``python -m hostinger_api.testing --port 8000 --token T``.
+``FakeHostingerApi(tls=True)`` (or ``--tls``) serves HTTPS with a certificate from a throwaway
+CA, made with trustme, a test-only dependency.
 """
 
 from hostinger_api.testing import faults
