@@ -147,14 +147,25 @@ def test_without_trustme_tls_asks_for_it(monkeypatch):
 
 def test_a_client_that_never_says_hello_does_not_hold_up_the_others(tls_fake):
     with socket.create_connection(("127.0.0.1", tls_fake.port)) as silent:
-        with socket.create_connection(("127.0.0.1", tls_fake.port)) as plain:
-            plain.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")  # plain HTTP to the TLS port
-            assert b"HTTP/1.1" not in received_until_closed(plain)  # a TLS alert at most
+        with socket.create_connection(("127.0.0.1", tls_fake.port)) as garbage:
+            garbage.sendall(b"\x16\x03\x01\x00\x05hello")  # a broken TLS hello
+            assert b"HTTP/1.1" not in received_until_closed(garbage)  # a TLS alert at most
         configuration = tls_fake.configuration()
         with ApiClient(configuration) as api_client:
             action = VPSSnapshotsApi(api_client).create_snapshot_v1(VM, _request_timeout=5)
         assert action.state == "created"
         assert silent.fileno() != -1  # still connected, still silent
+
+
+def test_plain_http_to_the_tls_fake_is_told_to_use_https(tls_fake):
+    plain = urllib3.PoolManager(retries=False, timeout=5)
+    url = tls_fake.url.replace("https://", "http://")
+    response = plain.request("GET", url + BASE + "/snapshot")
+    body = json.loads(response.data)
+    assert (response.status, response.headers["Connection"]) == (400, "close")
+    assert body["message"] == f"This server speaks HTTPS: send the request to {tls_fake.url}"
+    assert body["correlation_id"]
+    assert tls_fake.requests == []
 
 
 def test_on_its_own_it_serves_https_and_prints_the_ca():

@@ -449,8 +449,12 @@ class _Server(ThreadingHTTPServer):
         self.fake._track(request, open_=True)
         try:
             request.settimeout(_HANDSHAKE_SECONDS)
+            first = request.recv(1, socket.MSG_PEEK)
+            if first and first != b"\x16":  # not a TLS handshake record: plain HTTP, most likely
+                request.sendall(self._plain_http_refusal())
+                return  # shutdown_request lets the client read it, then closes
             connection = tls.context.wrap_socket(request, server_side=True)
-        except OSError as error:  # ssl.SSLError is one: a bad certificate, plain HTTP, a timeout
+        except OSError as error:  # ssl.SSLError is one: a bad certificate, a timeout
             _logger.info("TLS handshake with %s failed: %s", client_address[0], error)
             return
         finally:
@@ -459,6 +463,17 @@ class _Server(ThreadingHTTPServer):
             super().finish_request(connection, client_address)
         finally:
             _close(connection)
+
+    def _plain_http_refusal(self) -> bytes:
+        """What a plain HTTP client gets from the TLS fake: a JSON 400 saying to use https."""
+        body = json.dumps(
+            error_body(f"This server speaks HTTPS: send the request to {self.fake.url}")
+        ).encode("utf-8")
+        head = (
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        return head.encode("ascii") + body
 
     def shutdown_request(self, request: Any) -> None:
         if request.fileno() != -1:  # -1: handed over to TLS, which closed it already
