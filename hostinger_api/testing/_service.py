@@ -635,7 +635,7 @@ class FakeHostinger:
 
     def _list_actions(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
         raw_page = query.get("page", ["1"])[-1]
-        if not raw_page.isdigit() or int(raw_page) < 1:
+        if not (raw_page.isascii() and raw_page.isdigit()) or int(raw_page) < 1:
             return _error(
                 422, "The given data was invalid.", {"page": ["The page must be at least 1."]}
             )
