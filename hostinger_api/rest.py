@@ -640,7 +640,7 @@ def _within(
         if total <= left:
             return timeout
     else:
-        connect, read = timeout.connect_timeout, timeout.read_timeout
+        connect, read = timeout._connect, timeout._read  # as set: no property logic per call
         if (
             isinstance(connect, (int, float))
             and isinstance(read, (int, float))
