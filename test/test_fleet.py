@@ -36,15 +36,34 @@ FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
 PATH = "/api/vps/v1/virtual-machines/{}/snapshot"
 
 
-def posts(fake: FakeHostingerApi, vm: int, suffix: str = "") -> int:
-    """How many POSTs reached the fake for this VM's snapshot (``/restore`` with the suffix)."""
+class Fake(FakeHostingerApi):
+    """The fake, keeping the status of every answer: a POST refused by the rate limit (429,
+    sent again by the client's retry policy) never reached the service."""
+
+    def __init__(self, **settings) -> None:
+        super().__init__(**settings)
+        self.answered: list[tuple[str, str, int]] = []
+
+    def handle(self, method, path, query, authorization):
+        response = super().handle(method, path, query, authorization)
+        self.answered.append((method, path, response.status))
+        return response
+
+    def clear_requests(self) -> None:
+        super().clear_requests()
+        self.answered.clear()
+
+
+def posts(fake: Fake, vm: int, suffix: str = "") -> int:
+    """How many POSTs for this VM's snapshot (``/restore`` with the suffix) the service got:
+    the rate limit's 429s aside, whatever the service (or an injected fault) did with them."""
     path = PATH.format(vm) + suffix
-    return sum(1 for r in fake.requests if r.method == "POST" and r.path == path)
+    return sum(1 for m, p, status in fake.answered if (m, p) == ("POST", path) and status != 429)
 
 
 def start_action(fake: FakeHostingerApi, vm: int, suffix: str = "") -> int:
     """Start a create (a restore, with the suffix) behind the client's back: not in requests."""
-    answer = fake.handle("POST", PATH.format(vm) + suffix, {}, f"Bearer {TOKEN}")
+    answer = FakeHostingerApi.handle(fake, "POST", PATH.format(vm) + suffix, {}, f"Bearer {TOKEN}")
     assert answer.status == 200, answer.body
     return int(answer.body["id"])
 
@@ -71,7 +90,8 @@ STALE = list(range(151, 161))
 
 @pytest.fixture
 def fleet():
-    """60 VMs: running and stopped, unsettled, failing, faulty, locked, fresh and stale."""
+    """60 VMs behind a rate limit: running and stopped, unsettled, failing, faulty, locked,
+    with fresh and stale snapshots."""
     specs = [vm(i, state="running" if i % 2 else "stopped") for i in SUCCEED]
     specs += [vm(i, state=state) for i, state in NOT_SETTLED.items()]
     specs += [vm(i, fail_actions=True) for i in FAIL]
@@ -79,7 +99,8 @@ def fleet():
     specs += [vm(i, action_seconds=0.4) for i in LOCKED_BY_ACTION]
     specs += [vm(LOCKED_OUTSIDE, locked=True), vm(144)]
     specs += [vm(i) for i in FRESH + STALE]
-    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=0.1) as fake:
+    limit = {"rate_limit": (100, 1.0), "block_after": 50}
+    with Fake(token=TOKEN, vms=specs, action_seconds=0.1, **limit) as fake:
         for i in FRESH:
             fake.set_snapshot(i, created_at=datetime.now(timezone.utc) - timedelta(hours=3))
         for i in STALE + LOCKED_BY_ACTION:
@@ -159,6 +180,7 @@ def test_the_nightly_job_reports_every_vm_and_sends_each_post_at_most_once(fleet
             ("restore_snapshot", "success"),
             ("create_snapshot", "success"),
         ]
+    assert fleet.blocks == 0
     assert by_id[101].hostname == "web-101.example.com"
     assert by_id[101].action.state == "success"
 
@@ -195,7 +217,7 @@ def test_a_rerun_with_fresh_within_sends_only_the_missing_posts(fleet):
 
 @pytest.fixture
 def few():
-    with FakeHostingerApi(token=TOKEN, vms=[vm(i) for i in (1, 2, 3)], action_seconds=0.1) as fake:
+    with Fake(token=TOKEN, vms=[vm(i) for i in (1, 2, 3)], action_seconds=0.1) as fake:
         yield fake
 
 
@@ -351,7 +373,7 @@ def test_a_glob_that_matches_nothing_gives_an_empty_report(few, client):
 
 def test_ctrl_c_stops_starting_vms_and_reports_those_in_flight_with_their_action():
     specs = [vm(1, action_seconds=0.05)] + [vm(i) for i in range(2, 13)]
-    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
+    with Fake(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
 
         def interrupt(progress: FleetProgress) -> None:
             if progress.result is not None:
@@ -385,7 +407,7 @@ def test_ctrl_c_stops_starting_vms_and_reports_those_in_flight_with_their_action
 
 def test_ctrl_c_waits_for_a_request_on_the_wire_to_learn_its_action():
     specs = [vm(1, action_seconds=0.05), vm(2), vm(3, locked=True)]
-    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
+    with Fake(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
         fake.inject(faults.slow(1.0), vm=2, method="POST")
 
         def interrupt(progress: FleetProgress) -> None:
@@ -405,7 +427,7 @@ def test_ctrl_c_waits_for_a_request_on_the_wire_to_learn_its_action():
 
 def test_ctrl_c_while_waiting_for_a_running_action_names_it():
     specs = [vm(1, action_seconds=0.05), vm(2, action_seconds=math.inf)]
-    with FakeHostingerApi(token=TOKEN, vms=specs) as fake:
+    with Fake(token=TOKEN, vms=specs) as fake:
         running = start_action(fake, 2)
 
         def interrupt(progress: FleetProgress) -> None:
@@ -591,7 +613,7 @@ def test_durations_read_as_the_command_line_writes_them(span, text):
 
 def test_a_rate_limited_fleet_is_done_with_each_post_sent_once_and_never_blocked():
     specs = [vm(i, action_seconds=0.2 + (i % 3) / 10) for i in range(1, 61)]
-    with FakeHostingerApi(
+    with Fake(
         token=TOKEN, vms=specs, rate_limit=(40, 1.0), block_after=30, block_seconds=60
     ) as fake:
         with ApiClient(fake.configuration()) as client:

@@ -39,9 +39,29 @@ def run_cli(fake: FakeHostingerApi, *args: str) -> subprocess.CompletedProcess[s
     return result
 
 
-def posts(fake: FakeHostingerApi, vm: int, suffix: str = "") -> int:
+class Fake(FakeHostingerApi):
+    """The fake, keeping the status of every answer: a POST refused by the rate limit (429,
+    sent again by the client's retry policy) never reached the service."""
+
+    def __init__(self, **settings) -> None:
+        super().__init__(**settings)
+        self.answered: list[tuple[str, str, int]] = []
+
+    def handle(self, method, path, query, authorization):
+        response = super().handle(method, path, query, authorization)
+        self.answered.append((method, path, response.status))
+        return response
+
+    def clear_requests(self) -> None:
+        super().clear_requests()
+        self.answered.clear()
+
+
+def posts(fake: Fake, vm: int, suffix: str = "") -> int:
+    """How many POSTs for this VM's snapshot (``/restore`` with the suffix) the service got:
+    the rate limit's 429s aside, whatever the service (or an injected fault) did with them."""
     path = PATH.format(vm) + suffix
-    return sum(1 for r in fake.requests if r.method == "POST" and r.path == path)
+    return sum(1 for m, p, status in fake.answered if (m, p) == ("POST", path) and status != 429)
 
 
 def vm(vm_id: int, **attributes) -> dict:
@@ -61,7 +81,8 @@ FRESH = [10, 11, 12, 13, 14]
 @pytest.fixture
 def fifty():
     specs = [vm(i, state="stopped" if i % 2 else "running") for i in range(1, 51)]
-    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=0.1) as fake:
+    limit = {"rate_limit": (100, 1.0), "block_after": 50}
+    with Fake(token=TOKEN, vms=specs, action_seconds=0.1, **limit) as fake:
         fake.add_vm(SUSPENDED, state="suspended")
         fake.add_vm(STOPPING, state="stopping")
         fake.add_vm(FAILING, fail_actions=True)
@@ -80,7 +101,7 @@ def test_create_all_fresh_within_wait_json_reports_every_vm_and_a_rerun_sends_on
     fifty.add_vm(LOCKED, action_seconds=0.3)
     fifty.set_snapshot(LOCKED, created_at=datetime.now(timezone.utc) - timedelta(days=1))
     restore = PATH.format(LOCKED) + "/restore"
-    locking = fifty.handle("POST", restore, {}, f"Bearer {TOKEN}").body["id"]
+    locking = FakeHostingerApi.handle(fifty, "POST", restore, {}, f"Bearer {TOKEN}").body["id"]
     fifty.add_vm(LOCKED, action_seconds=0.1)
     fifty.clear_requests()
 
@@ -154,7 +175,7 @@ def test_the_table_and_the_exit_code_of_a_failed_action(fifty):
 
 
 def test_a_job_that_times_out_exits_4():
-    with FakeHostingerApi(token=TOKEN, vms=[vm(1), vm(2, action_seconds=math.inf)]) as fake:
+    with Fake(token=TOKEN, vms=[vm(1), vm(2, action_seconds=math.inf)]) as fake:
         result = run_cli(fake, "--timeout", "1", "snapshot", "create", "1", "2", "--wait", *FAST)
     assert result.returncode == cli.EXIT_WAIT_TIMED_OUT, result.stderr
     assert "1 succeeded, 1 timed_out" in result.stderr
@@ -227,7 +248,7 @@ def test_durations(text, seconds):
 
 def test_ctrl_c_exits_130_and_still_prints_the_report():
     specs = [vm(1, action_seconds=0.05)] + [vm(i) for i in range(2, 9)]
-    with FakeHostingerApi(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
+    with Fake(token=TOKEN, vms=specs, action_seconds=math.inf) as fake:
         command = ["--host", fake.url, "--json", "snapshot", "create", "--all", "--wait"]
         with subprocess.Popen(
             [sys.executable, "-m", "hostinger_api", *command, "--concurrency", "3", *FAST],
