@@ -10,9 +10,10 @@ gets blocked. Every request of an ``ApiClient`` therefore asks its one ``RateGat
   requests are used up, until the window resets. The reset comes from the fields when they
   give it; otherwise (Laravel sends it only on a 429) the gate learns the window's length from
   the windows it has seen, and sends one request alone to open each new window;
-- when the server gives no fields at all, by an adaptive rate: each 429 cuts the sending rate
-  to 70% of what was measured, which then grows back along a cubic curve (the rule TCP CUBIC
-  and botocore's adaptive retry mode use), until it no longer limits anything;
+- when the server says nothing at all (no fields, no ``Retry-After``), by an adaptive rate:
+  a 429 cuts the sending rate to 70% of what was measured (at most once a second, so that the
+  429s of requests already in flight do not compound), and it grows back along a cubic curve
+  (the rule TCP CUBIC and botocore's adaptive retry mode use) until it limits nothing;
 - always, at ``Configuration.max_requests_per_second`` when the user set one.
 
 Until one of these applies, ``admit`` costs one attribute read: a client far from any limit
@@ -42,6 +43,8 @@ _FIRST_PAUSE = 1.0
 """Seconds all requests wait after a 429 that says nothing of when to come back."""
 _MAX_PAUSE = 60.0
 """The longest pause a 429 without ``Retry-After`` causes, however many came in a row."""
+_CUT_SPACING = 1.0
+"""Seconds after a cut during which more 429s (from requests already in flight) cut no more."""
 _RATE_BUCKET = 0.5
 """Seconds over which the sending rate is measured."""
 _ANSWER_WAIT = 1.0
@@ -125,7 +128,7 @@ class RateGate:
         # the token bucket: the user's cap and the adaptive rate, whichever is lower
         self._adaptive: Optional[float] = None
         self._rate_before_cut = 0.0
-        self._cut_at = 0.0
+        self._cut_at = -math.inf
         self._tokens = 1.0
         self._filled_at = time.monotonic()
         # the measured sending rate
@@ -279,13 +282,13 @@ class RateGate:
         reset_in = getattr(fields, "reset_in", None)
         if wait is None and reset_in is not None:
             wait = reset_in
+        if self._limit is not None:
+            self._reported = 0
         if wait is None:
             wait = min(_FIRST_PAUSE * 2.0**self._quiet_429s, _MAX_PAUSE)
             self._quiet_429s += 1
-        if self._limit is not None:
-            self._reported = 0
-        else:
-            self._cut(now)
+            if self._limit is None and now - self._cut_at >= _CUT_SPACING:
+                self._cut(now)  # the server says nothing at all: find its rate by slowing down
         until = now + wait
         if until > self._paused_until:
             self._paused_until = until

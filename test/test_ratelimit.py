@@ -147,18 +147,20 @@ def test_a_reset_the_server_states_is_used_as_it_is():
     assert not refused.value.after_429
 
 
-def test_without_fields_429s_cut_the_rate_which_grows_back():
+def test_429s_that_say_nothing_cut_the_rate_which_grows_back():
     gate = RateGate()
-    gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "0"}))  # engages; nothing measured yet
+    paused = gate.settle(None, 429, HTTPHeaderDict())  # engages; nothing measured yet
     assert gate.stats().rate is None
     for _ in range(40):
-        gate.settle(gate.admit(soon()), 200, HTTPHeaderDict())
+        gate.settle(gate.admit(soon(), honoured=paused), 200, HTTPHeaderDict())
     time.sleep(0.5)
-    gate.settle(gate.admit(soon()), 200, HTTPHeaderDict())
-    gate.settle(gate.admit(soon()), 429, HTTPHeaderDict({"Retry-After": "0"}))
+    gate.settle(gate.admit(soon(), honoured=paused), 200, HTTPHeaderDict())
+    paused = gate.settle(gate.admit(soon(), honoured=paused), 429, HTTPHeaderDict())
     cut = gate.stats().rate
     assert cut is not None
     assert cut >= 0.5
+    gate.settle(None, 429, HTTPHeaderDict())  # in flight when the first came: no second cut
+    assert gate.stats().rate == cut
     gate._cut_at -= 1.0  # a second later, on the cubic curve
     gate.settle(None, 200, fields())
     grown = gate.stats().rate
@@ -167,6 +169,18 @@ def test_without_fields_429s_cut_the_rate_which_grows_back():
     gate._cut_at -= 3600  # long after: recovered, nothing paces the client any more
     gate.settle(None, 200, fields())
     assert gate.stats().rate is None
+
+
+def test_429s_that_say_when_to_come_back_only_pause():
+    gate = RateGate()
+    paused = gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "0"}))
+    for _ in range(100):
+        ticket = gate.admit(soon(), honoured=paused)
+        paused = gate.settle(
+            ticket, 429 if ticket.sequence % 10 == 0 else 200, HTTPHeaderDict({"Retry-After": "0"})
+        )
+    assert gate.stats().rate is None
+    assert gate.stats().throttled == 11
 
 
 def test_a_cap_spaces_requests_evenly():
@@ -225,6 +239,7 @@ def test_a_429_of_one_thread_holds_the_others(fake):
     fake.inject(faults.rate_limited(retry_after=1))
     with ApiClient(fake.configuration()) as client:
         snapshots = VPSSnapshotsApi(client)
+
         def first() -> float:
             snapshots.get_snapshot_v1(VM)  # gets the 429, waits 1 s, then succeeds
             return time.monotonic()
