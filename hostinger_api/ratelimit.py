@@ -5,7 +5,8 @@ blocked for a while, so a job whose threads each discover the limit on their own
 gets blocked. Every request of an ``ApiClient`` therefore asks its one ``RateGate`` first
 (``admit``) and tells it what came back (``settle``). The gate holds requests back:
 
-- after any 429, until its ``Retry-After`` (or ``X-RateLimit-Reset``, or a backoff) has passed;
+- after any 429, until its ``Retry-After`` (or ``X-RateLimit-Reset``; without either, 1 s) has
+  passed;
 - when the answers carry rate-limit fields (``hostinger_api._headers``), once the window's
   requests are used up, until the window resets. The reset comes from the fields when they
   give it; otherwise (Laravel sends it only on a 429) the gate learns the window's length from
@@ -39,10 +40,8 @@ _GROWTH = 0.4
 """How fast the rate grows back after a cut (the scale of the cubic curve, requests/s³)."""
 _MIN_RATE = 0.5
 """Requests per second the adaptive rate never goes below."""
-_FIRST_PAUSE = 1.0
+_QUIET_PAUSE = 1.0
 """Seconds all requests wait after a 429 that says nothing of when to come back."""
-_MAX_PAUSE = 60.0
-"""The longest pause a 429 without ``Retry-After`` causes, however many came in a row."""
 _CUT_SPACING = 1.0
 """Seconds after a cut during which more 429s (from requests already in flight) cut no more."""
 _RATE_BUCKET = 0.5
@@ -116,7 +115,6 @@ class RateGate:
         self._held = 0
         self._paused_until = 0.0
         self._pause_from_429 = False
-        self._quiet_429s = 0  # 429s in a row that said nothing of when to come back
         # the fields' view: requests left in the current window, and when it resets
         self._limit: Optional[int] = None
         self._reported: Optional[int] = None  # the fewest requests left the window's answers said
@@ -194,7 +192,6 @@ class RateGate:
                     self._whole_seconds = False  # the window is not what was taken: trust no guess
                 paused = self._throttle(headers or {}, fields, now)
             elif status is not None:
-                self._quiet_429s = 0
                 self._grow(now)
             self._lock.notify_all()
             return paused
@@ -285,8 +282,7 @@ class RateGate:
         if self._limit is not None:
             self._reported = 0
         if wait is None:
-            wait = min(_FIRST_PAUSE * 2.0**self._quiet_429s, _MAX_PAUSE)
-            self._quiet_429s += 1
+            wait = _QUIET_PAUSE
             if self._limit is None and now - self._cut_at >= _CUT_SPACING:
                 self._cut(now)  # the server says nothing at all: find its rate by slowing down
         until = now + wait

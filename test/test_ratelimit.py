@@ -68,7 +68,7 @@ def test_the_thread_that_waited_out_its_own_429_is_not_held_again():
     assert ticket.sent_at < paused
 
 
-def test_a_429_without_retry_after_uses_the_reset_field_or_a_growing_pause():
+def test_a_429_without_retry_after_uses_the_reset_field_or_a_second():
     gate = RateGate()
     now = time.monotonic()
     with_reset = gate.settle(None, 429, HTTPHeaderDict({"X-RateLimit-Reset": "7"}))
@@ -76,10 +76,8 @@ def test_a_429_without_retry_after_uses_the_reset_field_or_a_growing_pause():
     quiet = RateGate()
     first = quiet.settle(None, 429, HTTPHeaderDict()) - time.monotonic()
     second = quiet.settle(None, 429, HTTPHeaderDict()) - time.monotonic()
-    assert 0.5 < first <= 1.0 < second <= 2.0
-    quiet.settle(None, 200, HTTPHeaderDict())  # an answer: the next quiet 429 starts again
-    third = quiet.settle(None, 429, HTTPHeaderDict()) - time.monotonic()
-    assert third <= 2.0
+    assert 0.5 < first <= 1.0
+    assert 0.5 < second <= 1.0, "the 429s of requests in flight together do not add up"
 
 
 def test_remaining_requests_are_used_up_then_the_window_is_awaited():
