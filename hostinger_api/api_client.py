@@ -13,11 +13,12 @@ import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from types import TracebackType
+from types import GenericAlias, TracebackType
 from typing import Any, ClassVar, Optional, Union, get_args, get_origin
 from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, SecretStr, ValidationError
+from typing_extensions import TypeGuard
 
 from hostinger_api import rest
 from hostinger_api._version import __version__
@@ -293,7 +294,7 @@ class ApiClient:
             return_data = None
         elif not _is_json(content_type):
             raise self._decode_error(response_data, f"expected JSON, got {content_type}")
-        elif isinstance(response_type, type) and issubclass(response_type, BaseModel):
+        elif _is_model(response_type):
             try:
                 return_data = response_type.model_validate_json(response_data.data)
             except ValidationError as error:
@@ -313,7 +314,7 @@ class ApiClient:
                 model = self._resolve_type(model)
             except ApiValueError:
                 return None
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        if not _is_model(model):
             return None
         try:
             return model.model_validate_json(response_data.data or b"")
@@ -380,7 +381,7 @@ class ApiClient:
             return parsed if klass is datetime.datetime else parsed.date()
         if klass in (int, float, str, bool, decimal.Decimal):
             return klass(data)
-        if isinstance(klass, type) and issubclass(klass, BaseModel):
+        if _is_model(klass):
             return klass.model_validate(data)
         raise ApiValueError(f"Cannot deserialize into {klass!r}")
 
@@ -485,6 +486,13 @@ class ApiClient:
     def select_header_content_type(self, content_types: Sequence[str]) -> str | None:
         """The JSON one among ``content_types``, else the first, else None."""
         return self.select_header_accept(content_types)
+
+
+def _is_model(klass: Any) -> TypeGuard[type[BaseModel]]:
+    """Whether ``klass`` is a model class (on Python 3.9, ``list[X]`` passes for a type too)."""
+    if isinstance(klass, GenericAlias):
+        return False
+    return isinstance(klass, type) and issubclass(klass, BaseModel)
 
 
 def _container_of(klass: Any) -> Optional[tuple[type, Any]]:

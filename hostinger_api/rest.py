@@ -456,6 +456,9 @@ class RESTClientObject:
                         _logger.debug("%s in %.1f ms", failed.reason, _ms_since(started))
                     raise failed from None
                 what = "a timeout" if isinstance(_cause(error), Urllib3TimeoutError) else failure
+            except BaseException:  # out of time, an undecodable body, Ctrl-C: nothing to learn
+                gate.settle(ticket, None, None)
+                raise
             else:
                 status = response.status
                 paused = gate.settle(ticket, status, response.headers)

@@ -13,6 +13,7 @@ from hostinger_api import (
     ApiClient,
     ApiValueError,
     Configuration,
+    ResponseDecodeError,
     TooManyRequestsException,
     VPSSnapshotsApi,
 )
@@ -308,3 +309,19 @@ def test_a_post_answered_429_is_sent_again_only_because_it_was_not_performed(fak
         VPSSnapshotsApi(client).create_snapshot_v1(VM)
     assert [request.method for request in fake.requests] == ["POST", "POST"]
     assert len(fake.actions(VM)) == 1
+
+
+def test_a_request_that_fails_in_any_way_is_no_longer_counted_in_flight(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.error(200, headers={"Content-Encoding": "gzip", **LIMIT_FIELDS}))
+    with ApiClient(fake.configuration()) as client:
+        gate = client.rest_client.rate_gate
+        gate.settle(None, 200, fields(limit=10, remaining=9))  # engaged: every request admitted
+        snapshots = VPSSnapshotsApi(client)
+        with pytest.raises(ResponseDecodeError):
+            snapshots.get_snapshot_v1(VM)  # a body that lies about its encoding
+        assert gate._in_flight == 0
+        assert snapshots.get_snapshot_v1(VM).id == 1
+
+
+LIMIT_FIELDS = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "8"}
