@@ -76,8 +76,10 @@ def test_documented_examples_run(code, monkeypatch):
 
 
 def test_every_api_operation_has_a_documented_example():
-    documented = "".join(python_blocks(ROOT / "docs" / "VPSSnapshotsApi.md"))
-    documented += "".join(python_blocks(ROOT / "docs" / "VPSActionsApi.md"))
+    documented = "".join(
+        "".join(python_blocks(ROOT / "docs" / f"{api}.md"))
+        for api in ("VPSSnapshotsApi", "VPSActionsApi", "VPSVirtualMachineApi")
+    )
     for operation in [
         "create_snapshot_v1",
         "delete_snapshot_v1",
@@ -85,6 +87,8 @@ def test_every_api_operation_has_a_documented_example():
         "restore_snapshot_v1",
         "get_action_details_v1",
         "get_actions_v1",
+        "get_virtual_machines_v1",
+        "get_virtual_machine_details_v1",
     ]:
         assert f"api_instance.{operation}(" in documented, operation
 
