@@ -411,6 +411,10 @@ DEMO_COMMANDS = [
     f"$ hostinger-api action list {VM}",
     f"$ hostinger-api snapshot delete {VM} --wait --yes",
     "NotFoundException: (404)",
+    "$ hostinger-api vm list",
+    "$ hostinger-api snapshot create --all --wait",
+    "$ hostinger-api snapshot create --all --fresh-within 1h --wait",
+    "$ hostinger-api snapshot restore --match web-* --wait --yes",
     "Done:",
 ]
 
@@ -420,7 +424,7 @@ def test_the_demo_runs_the_commands_against_the_fake():
     assert result.returncode == 0, result.stderr
     for line in DEMO_COMMANDS:
         assert line in result.stdout
-    assert result.stdout.count("(exit code 0)") == 5
+    assert result.stdout.count("(exit code 0)") == 9
     assert result.stdout.count("(exit code 1)") == 1
     assert result.stderr == ""
 
