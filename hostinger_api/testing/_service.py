@@ -34,7 +34,7 @@ ACTIONABLE_STATES = ("running", "stopped")
 """The VM states in which the fake starts a snapshot action (its own rule)."""
 _RUNNING_STATES = (ActionState.CREATED, ActionState.SENT, ActionState.STARTED)
 _VMS = r"/api/vps/v1/virtual-machines"
-_VM = _VMS + r"/(?P<vm>\d+)"
+_VM = _VMS + r"/(?P<vm>[0-9]+)"
 _VM_PREFIX = re.compile(_VM)
 _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(_VMS), {"GET": "list_vms"}),
@@ -45,7 +45,7 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     ),
     (re.compile(_VM + r"/snapshot/restore"), {"POST": "restore_snapshot"}),
     (re.compile(_VM + r"/actions"), {"GET": "list_actions"}),
-    (re.compile(_VM + r"/actions/(?P<action>\d+)"), {"GET": "get_action"}),
+    (re.compile(_VM + r"/actions/(?P<action>[0-9]+)"), {"GET": "get_action"}),
 ]
 
 Json = dict[str, Any]
