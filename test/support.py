@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hostinger_api.retry import RetryPolicy
+from hostinger_api.testing import FakeHostingerApi
 
 VM = 1268054
 TOKEN = "s3cret-token-never-shown"
+SNAPSHOT_PATH = "/api/vps/v1/virtual-machines/{}/snapshot"
 
 
 @dataclass(frozen=True)
@@ -39,3 +41,28 @@ def in_threads(count: int, work: Callable[[], Any]) -> list[Any]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+class Fake(FakeHostingerApi):
+    """The fake, keeping the status of every answer: a POST refused by the rate limit (429,
+    sent again by the client's retry policy) never reached the service."""
+
+    def __init__(self, **settings) -> None:
+        super().__init__(**settings)
+        self.answered: list[tuple[str, str, int]] = []
+
+    def handle(self, method, path, query, authorization):
+        response = super().handle(method, path, query, authorization)
+        self.answered.append((method, path, response.status))
+        return response
+
+    def clear_requests(self) -> None:
+        super().clear_requests()
+        self.answered.clear()
+
+
+def posts(fake: Fake, vm: int, suffix: str = "") -> int:
+    """How many POSTs for this VM's snapshot (``/restore`` with the suffix) the service got:
+    the rate limit's 429s aside, whatever the service (or an injected fault) did with them."""
+    path = SNAPSHOT_PATH.format(vm) + suffix
+    return sum(1 for m, p, status in fake.answered if (m, p) == ("POST", path) and status != 429)

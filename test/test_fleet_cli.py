@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 import pytest
-from support import TOKEN
+from support import TOKEN, Fake, posts
 
 from hostinger_api import _fleet_cli, cli
 from hostinger_api.testing import FakeHostingerApi, Fault, faults
@@ -37,31 +37,6 @@ def run_cli(fake: FakeHostingerApi, *args: str) -> subprocess.CompletedProcess[s
     )
     assert TOKEN not in result.stdout + result.stderr
     return result
-
-
-class Fake(FakeHostingerApi):
-    """The fake, keeping the status of every answer: a POST refused by the rate limit (429,
-    sent again by the client's retry policy) never reached the service."""
-
-    def __init__(self, **settings) -> None:
-        super().__init__(**settings)
-        self.answered: list[tuple[str, str, int]] = []
-
-    def handle(self, method, path, query, authorization):
-        response = super().handle(method, path, query, authorization)
-        self.answered.append((method, path, response.status))
-        return response
-
-    def clear_requests(self) -> None:
-        super().clear_requests()
-        self.answered.clear()
-
-
-def posts(fake: Fake, vm: int, suffix: str = "") -> int:
-    """How many POSTs for this VM's snapshot (``/restore`` with the suffix) the service got:
-    the rate limit's 429s aside, whatever the service (or an injected fault) did with them."""
-    path = PATH.format(vm) + suffix
-    return sum(1 for m, p, status in fake.answered if (m, p) == ("POST", path) and status != 429)
 
 
 def vm(vm_id: int, **attributes) -> dict:
