@@ -431,6 +431,9 @@ def _list_header(values: list[str]) -> list[str]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a client opening dozens of connections at once
+    # (a fleet job's threads) overflows it, and each dropped SYN costs a second or more.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], fake: FakeHostingerApi) -> None:
         self.fake = fake
