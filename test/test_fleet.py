@@ -435,7 +435,7 @@ def test_an_unexpected_failure_is_the_vms_error_not_a_dead_worker(few, client, m
     def broken(self, snapshots, vm_id):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("hostinger_api.fleet._Operation.send", broken)
+    monkeypatch.setattr("hostinger_api.fleet._job.Operation.send", broken)
     report = create_snapshots(client, **FAST)
     assert [r.reason for r in report.results] == ["RuntimeError: a bug"] * 3
     assert all(isinstance(r.error, RuntimeError) for r in report.results)
@@ -493,6 +493,17 @@ def test_bad_arguments_are_refused_before_anything_is_sent(few, client, argument
 def test_restore_and_delete_need_vms_or_match(few, client, function):
     with pytest.raises(ApiValueError, match="needs vms or match: pass match='\\*'"):
         function(client)
+    assert few.requests == []
+
+
+@pytest.mark.parametrize("function", [create_snapshots, restore_snapshots, delete_snapshots])
+def test_every_operation_checks_its_arguments_in_one_order(few, client, function):
+    with pytest.raises(ApiTypeError, match="wait must be True or False"):
+        function(client, match="*", timeout=0, wait="yes", poll_interval=0)
+    with pytest.raises(ApiValueError, match="concurrency must be 1 to 64, not 0"):
+        function(client, vms=[1], max_poll_interval=0, timeout=-1, concurrency=0)
+    with pytest.raises(ApiValueError, match="poll_interval must be more than 0"):
+        function(client, vms=[1], max_poll_interval=0, poll_interval=0)
     assert few.requests == []
 
 

@@ -1,7 +1,4 @@
-"""One snapshot operation across many VMs: the nightly job, and the restore after a bad rollout.
-
-    report = hostinger_api.create_snapshots(api_client, fresh_within=timedelta(hours=20))
-    report.summary        # {"succeeded": 48, "skipped": 2, "failed": 0, ...}
+"""The fleet job's engine: worker threads, and each VM's way through them.
 
 Each VM goes through the same steps, up to ``concurrency`` VMs at once in worker threads that
 share the client (and so its rate limit): wait for an action already running on it (its
@@ -14,27 +11,21 @@ body, a gateway error), the VM's newest actions tell whether it was performed: a
 that kind created since the request was sent is followed like any other; none, and the VM is
 reported ``unknown`` with what was checked.
 
-Ctrl-C stops starting VMs and raises ``FleetInterrupted`` (a ``KeyboardInterrupt``) carrying the
-report: the VMs in flight are in it as ``interrupted``, with their action, which goes on at
-Hostinger.
+On Ctrl-C the job stops starting VMs, waits briefly for requests already on the wire, and
+reports the VMs in flight as ``interrupted``, with their action.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import math
 import queue
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from enum import Enum
-from html import escape
-from typing import Any, Callable, Optional, Union
+from typing import Optional
 
-from hostinger_api._checks import check_id, positive_seconds
-from hostinger_api._html import cell
+from hostinger_api._checks import positive_seconds
 from hostinger_api.api.vps_actions_api import VPSActionsApi
 from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
 from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
@@ -49,17 +40,33 @@ from hostinger_api.exceptions import (
     NotFoundException,
     ResponseDecodeError,
 )
-from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
+from hostinger_api.fleet._select import (
+    Match,
+    Vm,
+    VmIds,
+    check_client,
+    check_concurrency,
+    check_fresh_within,
+    check_match,
+    check_vms,
+    chosen_vms,
+)
+from hostinger_api.fleet.report import (
+    Action,
+    FleetInterrupted,
+    FleetProgress,
+    FleetReport,
+    OnProgress,
+    Outcome,
+    VmResult,
+    duration_text,
+)
 from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import (
     VirtualMachineState,
-    VPSV1VirtualMachineVirtualMachineResource,
 )
 from hostinger_api.retry import deadline
 from hostinger_api.waiters import DEFAULT_MAX_POLL_INTERVAL, poll_action
 
-DEFAULT_CONCURRENCY = 8
-"""VMs worked on at once: each costs a poll every few seconds, which the rate limit can carry."""
-MAX_CONCURRENCY = 64
 DEFAULT_TIMEOUT = 3600.0
 """Seconds for the whole job: snapshots take minutes each, and a fleet is many of them."""
 CLOCK_SLACK = timedelta(seconds=5)
@@ -74,150 +81,9 @@ INTERRUPT_GRACE = 15.0
 _TICK = 1.0
 _GATEWAY_STATUSES = frozenset({502, 503, 504})
 
-Action = VPSV1ActionActionResource
-Vm = VPSV1VirtualMachineVirtualMachineResource
-
-
-class Outcome(str, Enum):
-    """What became of one VM. A ``str``: ``outcome == "succeeded"`` holds."""
-
-    SUCCEEDED = "succeeded"
-    """The action ended in ``success``."""
-    FAILED = "failed"
-    """The action ended in ``error``."""
-    TIMED_OUT = "timed_out"
-    """The job's timeout ran out first (the action, if any, goes on)."""
-    ERROR = "error"
-    """The API refused or failed a request; the exception is kept."""
-    SKIPPED = "skipped"
-    """Nothing to do, or not doable: the reason says which (state, fresh snapshot, none)."""
-    STARTED = "started"
-    """Without waiting: the action was accepted."""
-    UNKNOWN = "unknown"
-    """The answer to the request was lost, and no action shows that it was performed."""
-    INTERRUPTED = "interrupted"
-    """Ctrl-C came first; the reason says how far the VM got."""
-
-    def __str__(self) -> str:
-        return self.value
-
 
 @dataclass(frozen=True)
-class VmResult:
-    """The outcome for one VM, with the last action seen and the exception, if any."""
-
-    vm_id: int
-    hostname: Optional[str]
-    outcome: Outcome
-    reason: Optional[str] = None
-    action: Optional[Action] = None
-    error: Optional[BaseException] = field(default=None, compare=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: the exception is not in it, its text is the reason."""
-        action = None
-        if self.action is not None:
-            action = self.action.model_dump(mode="json", by_alias=True, exclude_none=True)
-        return {
-            "vm_id": self.vm_id,
-            "hostname": self.hostname,
-            "outcome": self.outcome.value,
-            "reason": self.reason,
-            "action": action,
-        }
-
-
-@dataclass(frozen=True)
-class FleetReport:
-    """What a fleet job did: one result per VM, in the order of the VMs."""
-
-    operation: str
-    results: list[VmResult]
-    elapsed: float
-    interrupted: bool = False
-
-    @property
-    def summary(self) -> dict[str, int]:
-        """How many VMs ended in each outcome; every outcome is a key, zeros included."""
-        counts = dict.fromkeys((outcome.value for outcome in Outcome), 0)
-        for result in self.results:
-            counts[result.outcome.value] += 1
-        return counts
-
-    def with_outcome(self, *outcomes: Union[Outcome, str]) -> list[VmResult]:
-        """The results that ended in any of these outcomes."""
-        wanted = {Outcome(outcome) for outcome in outcomes}
-        return [result for result in self.results if result.outcome in wanted]
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"results": [...], "summary": {...}}``: what ``--json`` prints."""
-        return {
-            "results": [result.to_dict() for result in self.results],
-            "summary": self.summary,
-        }
-
-    def _repr_html_(self) -> str:
-        """How Jupyter shows the report: the counts, then a row per VM."""
-        counts = ", ".join(f"{count} {name}" for name, count in self.summary.items() if count)
-        title = f"{self.operation} snapshots: {counts or 'no virtual machines'}"
-        if self.interrupted:
-            title += " (interrupted)"
-        head = "".join(
-            f'<th style="padding:1px 8px;text-align:left">{name}</th>'
-            for name in ("vm_id", "hostname", "outcome", "action", "reason")
-        )
-        rows = "".join(
-            "<tr>"
-            + "".join(
-                f'<td style="padding:1px 8px;vertical-align:top">{value}</td>'
-                for value in (
-                    cell(result.vm_id),
-                    cell(result.hostname),
-                    f"<b>{escape(result.outcome.value)}</b>",
-                    cell(_action_text(result.action)),
-                    cell(result.reason),
-                )
-            )
-            + "</tr>"
-            for result in self.results
-        )
-        return (
-            '<table style="border-collapse:collapse;text-align:left">'
-            f'<caption style="text-align:left;font-weight:bold">{escape(title)}</caption>'
-            f"<tr>{head}</tr>{rows}</table>"
-        )
-
-
-@dataclass(frozen=True)
-class FleetProgress:
-    """What ``on_progress`` is given: after each VM ends, and about once a second in between."""
-
-    result: Optional[VmResult]
-    """The VM that just ended; None on the once-a-second call."""
-    summary: dict[str, int]
-    """The outcomes so far, as ``FleetReport.summary``."""
-    in_flight: int
-    left: int
-    """VMs not started yet."""
-    total: int
-    elapsed: float
-
-
-class FleetInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a fleet job; ``report`` says what was done, and what is in flight."""
-
-    def __init__(self, report: FleetReport) -> None:
-        super().__init__(f"interrupted: {report.summary}")
-        self.report = report
-
-
-OnProgress = Callable[[FleetProgress], None]
-VmIds = Optional[Iterable[int]]
-Match = Union[str, Iterable[str], None]
-
-
-@dataclass(frozen=True)
-class _Operation:
+class Operation:
     """What differs between create, restore and delete."""
 
     verb: str
@@ -237,176 +103,16 @@ class _Operation:
         return self.verb in lowered and "snapshot" in lowered
 
 
-_CREATE = _Operation("create", "POST", needs_snapshot=False)
-_RESTORE = _Operation("restore", "POST", needs_snapshot=True)
-_DELETE = _Operation("delete", "DELETE", needs_snapshot=True)
-
-
-# -- the public functions ------------------------------------------------------------------------
-
-
-def create_snapshots(
-    client: ApiClient,
-    *,
-    vms: VmIds = None,
-    match: Match = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    wait: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
-    on_progress: Optional[OnProgress] = None,
-    fresh_within: Optional[timedelta] = None,
-    poll_interval: float = FIRST_POLL_SECONDS,
-    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
-) -> FleetReport:
-    """Snapshot many VMs (each new snapshot overwrites the VM's existing one).
-
-    :param vms: VM ids, in the order the report lists them; None: every VM of the account.
-    :param match: hostname globs (``"web-*"``, case-insensitive): only VMs matching one of them.
-    :param concurrency: VMs worked on at once, 1 to 64.
-    :param wait: wait for each action to end; False: report ``started`` once accepted.
-    :param timeout: seconds for the whole job, waits and requests included.
-    :param on_progress: called in the calling thread with a ``FleetProgress``.
-    :param fresh_within: skip a VM whose snapshot is younger than this: a rerun after a partial
-        failure redoes only what is missing.
-    :param poll_interval: seconds before the first poll of an action (3), and between the first
-        polls: the wait grows by half each poll, up to ``max_poll_interval`` (15).
-
-    Arguments are checked before anything is sent. Listing the VMs is the one failure that
-    raises (nothing was done yet); every other failure is a VM's result.
-    """
-    if fresh_within is not None and not isinstance(fresh_within, timedelta):
-        raise ApiTypeError(
-            f"fresh_within must be a datetime.timedelta, not {type(fresh_within).__name__}"
-        )
-    if fresh_within is not None and fresh_within <= timedelta(0):
-        raise ApiValueError(f"fresh_within must be more than 0, not {fresh_within}")
-    job = _Job.checked(_CREATE, client, vms, match, concurrency, wait, timeout, on_progress)
-    return job.tuned(fresh_within, poll_interval, max_poll_interval).run()
-
-
-def restore_snapshots(
-    client: ApiClient,
-    *,
-    vms: VmIds = None,
-    match: Match = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    wait: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
-    on_progress: Optional[OnProgress] = None,
-    poll_interval: float = FIRST_POLL_SECONDS,
-    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
-) -> FleetReport:
-    """Restore many VMs from their snapshots; a VM without one is skipped.
-
-    Everything written to a VM since its snapshot is lost. So that no call restores a whole
-    account by accident, ``vms`` or ``match`` is required: ``match="*"`` means every VM.
-    Other arguments are as for ``create_snapshots``.
-    """
-    job = _Job.checked(_RESTORE, client, vms, match, concurrency, wait, timeout, on_progress)
-    return job.tuned(None, poll_interval, max_poll_interval).run()
-
-
-def delete_snapshots(
-    client: ApiClient,
-    *,
-    vms: VmIds = None,
-    match: Match = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    wait: bool = True,
-    timeout: float = DEFAULT_TIMEOUT,
-    on_progress: Optional[OnProgress] = None,
-    poll_interval: float = FIRST_POLL_SECONDS,
-    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
-) -> FleetReport:
-    """Delete the snapshots of many VMs; a VM without one is skipped.
-
-    As for ``restore_snapshots``, ``vms`` or ``match`` is required (``match="*"``: every VM).
-    """
-    job = _Job.checked(_DELETE, client, vms, match, concurrency, wait, timeout, on_progress)
-    return job.tuned(None, poll_interval, max_poll_interval).run()
-
-
-def select_vms(client: ApiClient, *, vms: VmIds = None, match: Match = None) -> list[Vm]:
-    """The VMs a job with these ``vms`` and ``match`` works on, in its order (one request).
-
-    An id the account does not list is kept as a VM with only its id: the job reports the
-    API's answer for it.
-    """
-    if not isinstance(client, ApiClient):
-        raise ApiTypeError(f"client must be an ApiClient, not {type(client).__name__}")
-    return _select(client, _check_vms(vms), _check_match(match))
-
-
-# -- checking the arguments ----------------------------------------------------------------------
-
-
-def _check_vms(vms: VmIds) -> Optional[list[int]]:
-    if vms is None:
-        return None
-    if isinstance(vms, (str, bytes)) or not isinstance(vms, Iterable):
-        raise ApiTypeError(f"vms must be a list of VM ids or None, not {type(vms).__name__}")
-    ids = [check_id("vms[]", vm) for vm in vms]
-    if not ids:
-        raise ApiValueError("vms is empty: pass None for every VM of the account")
-    repeated = sorted({vm for vm in ids if ids.count(vm) > 1})
-    if repeated:
-        raise ApiValueError(f"vms lists {', '.join(map(str, repeated))} more than once")
-    return ids
-
-
-def _check_match(match: Match) -> Optional[list[str]]:
-    if match is None:
-        return None
-    patterns = [match] if isinstance(match, str) else match
-    if not isinstance(patterns, Iterable):
-        raise ApiTypeError(f"match must be a glob or a list of globs, not {type(match).__name__}")
-    checked = list(patterns)
-    for pattern in checked:
-        if not isinstance(pattern, str):
-            raise ApiTypeError(f"match must hold strings, not {type(pattern).__name__}")
-        if not pattern.strip():
-            raise ApiValueError("match holds an empty glob, which no hostname matches")
-    if not checked:
-        raise ApiValueError("match is empty: pass None to match every hostname")
-    return checked
-
-
-def _check_concurrency(concurrency: object) -> int:
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool):
-        raise ApiTypeError(f"concurrency must be an int, not {type(concurrency).__name__}")
-    if not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise ApiValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, not {concurrency}")
-    return concurrency
-
-
-def _select(client: ApiClient, ids: Optional[list[int]], patterns: Optional[list[str]]) -> list[Vm]:
-    listed = VPSVirtualMachineApi(client).get_virtual_machines_v1()
-    chosen: Sequence[Vm]
-    if ids is None:
-        chosen = [vm for vm in listed if vm.id is not None]
-    else:
-        by_id = {vm.id: vm for vm in listed}
-        chosen = [by_id.get(vm_id) or Vm(id=vm_id) for vm_id in ids]
-    if patterns is None:
-        return list(chosen)
-    # An id the account does not list has no hostname to match: kept, so that it is reported.
-    unlisted = ids is not None
-    return [vm for vm in chosen if (unlisted and vm.hostname is None) or _matches(vm, patterns)]
-
-
-def _matches(vm: Vm, patterns: list[str]) -> bool:
-    hostname = (vm.hostname or "").lower()
-    return any(fnmatch.fnmatchcase(hostname, pattern.lower()) for pattern in patterns)
-
-
-# -- the job -------------------------------------------------------------------------------------
+CREATE = Operation("create", "POST", needs_snapshot=False)
+RESTORE = Operation("restore", "POST", needs_snapshot=True)
+DELETE = Operation("delete", "DELETE", needs_snapshot=True)
 
 
 @dataclass
-class _Job:
+class Job:
     """One run: the settings, the shared stop signal and what each worker is doing."""
 
-    operation: _Operation
+    operation: Operation
     client: ApiClient
     ids: Optional[list[int]]
     patterns: Optional[list[str]]
@@ -419,25 +125,33 @@ class _Job:
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    in_flight: dict[int, _VmRun] = field(default_factory=dict)
+    in_flight: dict[int, VmRun] = field(default_factory=dict)
     ends: float = 0.0
 
     @classmethod
     def checked(
         cls,
-        operation: _Operation,
+        operation: Operation,
         client: ApiClient,
+        *,
         vms: VmIds,
         match: Match,
         concurrency: int,
         wait: bool,
         timeout: float,
         on_progress: Optional[OnProgress],
-    ) -> _Job:
-        """The arguments every operation takes, checked before anything is sent."""
-        if not isinstance(client, ApiClient):
-            raise ApiTypeError(f"client must be an ApiClient, not {type(client).__name__}")
-        ids, patterns = _check_vms(vms), _check_match(match)
+        fresh_within: Optional[timedelta],
+        poll_interval: float,
+        max_poll_interval: float,
+    ) -> Job:
+        """The job with these arguments, all checked before anything is sent.
+
+        The checks run in one order for every operation, so that the first bad argument
+        named is the same whichever function was called.
+        """
+        fresh_within = check_fresh_within(fresh_within)
+        check_client(client)
+        ids, patterns = check_vms(vms), check_match(match)
         if operation.needs_snapshot and ids is None and patterns is None:
             raise ApiValueError(
                 f"{operation.verb}_snapshots needs vms or match: pass match='*' to "
@@ -447,27 +161,23 @@ class _Job:
             raise ApiTypeError(f"wait must be True or False, not {type(wait).__name__}")
         if on_progress is not None and not callable(on_progress):
             raise ApiTypeError(f"on_progress must be callable, not {type(on_progress).__name__}")
+        concurrency = check_concurrency(concurrency)
+        timeout = positive_seconds("timeout", timeout)
+        poll_interval = positive_seconds("poll_interval", poll_interval)
+        max_poll_interval = positive_seconds("max_poll_interval", max_poll_interval)
         return cls(
             operation=operation,
             client=client,
             ids=ids,
             patterns=patterns,
-            concurrency=_check_concurrency(concurrency),
+            concurrency=concurrency,
             wait=wait,
-            timeout=positive_seconds("timeout", timeout),
+            timeout=timeout,
             on_progress=on_progress,
+            fresh_within=fresh_within,
+            poll_interval=poll_interval,
+            max_poll_interval=max(poll_interval, max_poll_interval),
         )
-
-    def tuned(
-        self, fresh_within: Optional[timedelta], poll_interval: float, max_poll_interval: float
-    ) -> _Job:
-        """The rest of the arguments, checked."""
-        self.fresh_within = fresh_within
-        self.poll_interval = positive_seconds("poll_interval", poll_interval)
-        self.max_poll_interval = max(
-            self.poll_interval, positive_seconds("max_poll_interval", max_poll_interval)
-        )
-        return self
 
     def remaining(self) -> float:
         return self.ends - time.monotonic()
@@ -476,7 +186,7 @@ class _Job:
         started = time.monotonic()
         self.ends = started + self.timeout
         with deadline(self.timeout):
-            targets = _select(self.client, self.ids, self.patterns)
+            targets = chosen_vms(self.client, self.ids, self.patterns)
         results: list[Optional[VmResult]] = [None] * len(targets)
         work: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(len(targets)):
@@ -526,7 +236,7 @@ class _Job:
                 index = work.get_nowait()
             except queue.Empty:
                 return
-            run = _VmRun(self, targets[index])
+            run = VmRun(self, targets[index])
             with self.lock:
                 if self.stop.is_set():
                     return
@@ -587,7 +297,7 @@ class _Job:
         for index, target in enumerate(targets):
             ended = results[index]
             if ended is None:
-                run = runs.get(index) or _VmRun(self, target)
+                run = runs.get(index) or VmRun(self, target)
                 ended = run.interrupted()
             final.append(ended)
         return FleetReport(self.operation.verb, final, time.monotonic() - started, interrupted=True)
@@ -609,10 +319,10 @@ class _Ended(Exception):
         self.result = result
 
 
-class _VmRun:
+class VmRun:
     """One VM's way through the job, in a worker thread; the job reads its progress on Ctrl-C."""
 
-    def __init__(self, job: _Job, vm: Vm) -> None:
+    def __init__(self, job: Job, vm: Vm) -> None:
         assert vm.id is not None
         self.job = job
         self.vm = vm
@@ -895,17 +605,3 @@ def _maybe_performed(error: ApiException) -> bool:
         error.status in _GATEWAY_STATUSES
     )
 
-
-def _action_text(action: Optional[Action]) -> Optional[str]:
-    if action is None:
-        return None
-    return f"{action.id} {action.name or ''} {action.state or ''}".replace("  ", " ").strip()
-
-
-def duration_text(span: timedelta) -> str:
-    """A duration the way the command line takes it: ``20h``, ``90m``, ``2d``, ``45s``."""
-    seconds = span.total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and math.isclose(seconds % size, 0, abs_tol=1e-9):
-            return f"{seconds / size:g}{unit}"
-    return f"{seconds:g}s"

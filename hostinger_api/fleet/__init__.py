@@ -1,0 +1,190 @@
+"""One snapshot operation across many VMs: the nightly job, and the restore after a bad rollout.
+
+    report = hostinger_api.create_snapshots(api_client, fresh_within=timedelta(hours=20))
+    report.summary        # {"succeeded": 48, "skipped": 2, "failed": 0, ...}
+
+Up to ``concurrency`` VMs are worked on at once, in worker threads that share the client (and so
+its rate limit); the whole job holds to ``timeout``. A VM's request is never sent twice in one
+run: when its answer is lost, the VM's newest actions tell whether it was performed, and a VM
+that cannot be told is reported ``unknown``.
+
+Ctrl-C stops starting VMs and raises ``FleetInterrupted`` (a ``KeyboardInterrupt``) carrying the
+report: the VMs in flight are in it as ``interrupted``, with their action, which goes on at
+Hostinger.
+
+The package: ``report`` holds what the caller is given (outcomes, results, the report, its
+progress), ``_select`` the checks of the arguments and the choice of VMs, ``_job`` the engine
+(worker threads, each VM's steps, lost answers, Ctrl-C).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Optional
+
+from hostinger_api.api_client import ApiClient
+from hostinger_api.fleet._job import (
+    CLOCK_SLACK,
+    CREATE,
+    DEFAULT_TIMEOUT,
+    DELETE,
+    FIRST_POLL_SECONDS,
+    INTERRUPT_GRACE,
+    LOOKUP_SECONDS,
+    RESTORE,
+    Job,
+)
+from hostinger_api.fleet._select import (
+    DEFAULT_CONCURRENCY,
+    MAX_CONCURRENCY,
+    Match,
+    Vm,
+    VmIds,
+    select_vms,
+)
+from hostinger_api.fleet.report import (
+    Action,
+    FleetInterrupted,
+    FleetProgress,
+    FleetReport,
+    OnProgress,
+    Outcome,
+    VmResult,
+    duration_text,
+)
+from hostinger_api.waiters import DEFAULT_MAX_POLL_INTERVAL
+
+__all__ = [
+    "CLOCK_SLACK",
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_MAX_POLL_INTERVAL",
+    "DEFAULT_TIMEOUT",
+    "FIRST_POLL_SECONDS",
+    "INTERRUPT_GRACE",
+    "LOOKUP_SECONDS",
+    "MAX_CONCURRENCY",
+    "Action",
+    "FleetInterrupted",
+    "FleetProgress",
+    "FleetReport",
+    "Match",
+    "OnProgress",
+    "Outcome",
+    "Vm",
+    "VmIds",
+    "VmResult",
+    "create_snapshots",
+    "delete_snapshots",
+    "duration_text",
+    "restore_snapshots",
+    "select_vms",
+]
+
+
+def create_snapshots(
+    client: ApiClient,
+    *,
+    vms: VmIds = None,
+    match: Match = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_progress: Optional[OnProgress] = None,
+    fresh_within: Optional[timedelta] = None,
+    poll_interval: float = FIRST_POLL_SECONDS,
+    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+) -> FleetReport:
+    """Snapshot many VMs (each new snapshot overwrites the VM's existing one).
+
+    :param vms: VM ids, in the order the report lists them; None: every VM of the account.
+    :param match: hostname globs (``"web-*"``, case-insensitive): only VMs matching one of them.
+    :param concurrency: VMs worked on at once, 1 to 64.
+    :param wait: wait for each action to end; False: report ``started`` once accepted.
+    :param timeout: seconds for the whole job, waits and requests included.
+    :param on_progress: called in the calling thread with a ``FleetProgress``.
+    :param fresh_within: skip a VM whose snapshot is younger than this: a rerun after a partial
+        failure redoes only what is missing.
+    :param poll_interval: seconds before the first poll of an action (3), and between the first
+        polls: the wait grows by half each poll, up to ``max_poll_interval`` (15).
+
+    Arguments are checked before anything is sent. Listing the VMs is the one failure that
+    raises (nothing was done yet); every other failure is a VM's result.
+    """
+    return Job.checked(
+        CREATE,
+        client,
+        vms=vms,
+        match=match,
+        concurrency=concurrency,
+        wait=wait,
+        timeout=timeout,
+        on_progress=on_progress,
+        fresh_within=fresh_within,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+    ).run()
+
+
+def restore_snapshots(
+    client: ApiClient,
+    *,
+    vms: VmIds = None,
+    match: Match = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_progress: Optional[OnProgress] = None,
+    poll_interval: float = FIRST_POLL_SECONDS,
+    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+) -> FleetReport:
+    """Restore many VMs from their snapshots; a VM without one is skipped.
+
+    Everything written to a VM since its snapshot is lost. So that no call restores a whole
+    account by accident, ``vms`` or ``match`` is required: ``match="*"`` means every VM.
+    Other arguments are as for ``create_snapshots``.
+    """
+    return Job.checked(
+        RESTORE,
+        client,
+        vms=vms,
+        match=match,
+        concurrency=concurrency,
+        wait=wait,
+        timeout=timeout,
+        on_progress=on_progress,
+        fresh_within=None,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+    ).run()
+
+
+def delete_snapshots(
+    client: ApiClient,
+    *,
+    vms: VmIds = None,
+    match: Match = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    wait: bool = True,
+    timeout: float = DEFAULT_TIMEOUT,
+    on_progress: Optional[OnProgress] = None,
+    poll_interval: float = FIRST_POLL_SECONDS,
+    max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+) -> FleetReport:
+    """Delete the snapshots of many VMs; a VM without one is skipped.
+
+    As for ``restore_snapshots``, ``vms`` or ``match`` is required (``match="*"``: every VM).
+    """
+    return Job.checked(
+        DELETE,
+        client,
+        vms=vms,
+        match=match,
+        concurrency=concurrency,
+        wait=wait,
+        timeout=timeout,
+        on_progress=on_progress,
+        fresh_within=None,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+    ).run()
+

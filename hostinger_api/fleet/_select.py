@@ -1,0 +1,114 @@
+"""A fleet job's arguments, checked before anything is sent, and the VMs it works on."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Optional, Union
+
+from hostinger_api._checks import check_id
+from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
+from hostinger_api.api_client import ApiClient
+from hostinger_api.exceptions import ApiTypeError, ApiValueError
+from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import (
+    VPSV1VirtualMachineVirtualMachineResource,
+)
+
+DEFAULT_CONCURRENCY = 8
+"""VMs worked on at once: each costs a poll every few seconds, which the rate limit can carry."""
+MAX_CONCURRENCY = 64
+
+Vm = VPSV1VirtualMachineVirtualMachineResource
+VmIds = Optional[Iterable[int]]
+Match = Union[str, Iterable[str], None]
+
+
+def select_vms(client: ApiClient, *, vms: VmIds = None, match: Match = None) -> list[Vm]:
+    """The VMs a job with these ``vms`` and ``match`` works on, in its order (one request).
+
+    An id the account does not list is kept as a VM with only its id: the job reports the
+    API's answer for it.
+    """
+    check_client(client)
+    return chosen_vms(client, check_vms(vms), check_match(match))
+
+
+def check_client(client: object) -> None:
+    if not isinstance(client, ApiClient):
+        raise ApiTypeError(f"client must be an ApiClient, not {type(client).__name__}")
+
+
+def check_fresh_within(fresh_within: object) -> Optional[timedelta]:
+    if fresh_within is None:
+        return None
+    if not isinstance(fresh_within, timedelta):
+        raise ApiTypeError(
+            f"fresh_within must be a datetime.timedelta, not {type(fresh_within).__name__}"
+        )
+    if fresh_within <= timedelta(0):
+        raise ApiValueError(f"fresh_within must be more than 0, not {fresh_within}")
+    return fresh_within
+
+
+def check_vms(vms: VmIds) -> Optional[list[int]]:
+    if vms is None:
+        return None
+    if isinstance(vms, (str, bytes)) or not isinstance(vms, Iterable):
+        raise ApiTypeError(f"vms must be a list of VM ids or None, not {type(vms).__name__}")
+    ids = [check_id("vms[]", vm) for vm in vms]
+    if not ids:
+        raise ApiValueError("vms is empty: pass None for every VM of the account")
+    repeated = sorted({vm for vm in ids if ids.count(vm) > 1})
+    if repeated:
+        raise ApiValueError(f"vms lists {', '.join(map(str, repeated))} more than once")
+    return ids
+
+
+def check_match(match: Match) -> Optional[list[str]]:
+    if match is None:
+        return None
+    patterns = [match] if isinstance(match, str) else match
+    if not isinstance(patterns, Iterable):
+        raise ApiTypeError(f"match must be a glob or a list of globs, not {type(match).__name__}")
+    checked = list(patterns)
+    for pattern in checked:
+        if not isinstance(pattern, str):
+            raise ApiTypeError(f"match must hold strings, not {type(pattern).__name__}")
+        if not pattern.strip():
+            raise ApiValueError("match holds an empty glob, which no hostname matches")
+    if not checked:
+        raise ApiValueError("match is empty: pass None to match every hostname")
+    return checked
+
+
+def check_concurrency(concurrency: object) -> int:
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool):
+        raise ApiTypeError(f"concurrency must be an int, not {type(concurrency).__name__}")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise ApiValueError(f"concurrency must be 1 to {MAX_CONCURRENCY}, not {concurrency}")
+    return concurrency
+
+
+def chosen_vms(
+    client: ApiClient, ids: Optional[list[int]], patterns: Optional[list[str]]
+) -> list[Vm]:
+    """The VMs of these ids (every listed VM for None) whose hostname fits a pattern."""
+    listed = VPSVirtualMachineApi(client).get_virtual_machines_v1()
+    chosen: Sequence[Vm]
+    if ids is None:
+        chosen = [vm for vm in listed if vm.id is not None]
+    else:
+        by_id = {vm.id: vm for vm in listed}
+        chosen = [by_id.get(vm_id) or Vm(id=vm_id) for vm_id in ids]
+    if patterns is None:
+        return list(chosen)
+    # An id the account does not list has no hostname to match: kept, so that it is reported.
+    unlisted = ids is not None
+    return [vm for vm in chosen if (unlisted and vm.hostname is None) or _matches(vm, patterns)]
+
+
+def _matches(vm: Vm, patterns: list[str]) -> bool:
+    hostname = (vm.hostname or "").lower()
+    return any(fnmatch.fnmatchcase(hostname, pattern.lower()) for pattern in patterns)
+
