@@ -22,6 +22,7 @@ from support import TOKEN, VM
 
 from hostinger_api import Configuration, cli
 from hostinger_api._version import __version__
+from hostinger_api.cli._parser import build_parser
 from hostinger_api.testing import FakeHostingerApi, faults
 
 OTHER_VM = 1268055
@@ -192,7 +193,7 @@ def test_no_server_exits_1():
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{closed.getsockname()[1]}"
-    options = cli._parser().parse_args(["--host", url, "snapshot", "get", str(VM)])
+    options = build_parser().parse_args(["--host", url, "snapshot", "get", str(VM)])
     out, err = io.StringIO(), io.StringIO()
     configuration = Configuration(host=url, access_token=TOKEN, retries=0)  # in process: no waits
     assert cli.execute(options, configuration, out=out, err=err) == cli.EXIT_API_ERROR
@@ -275,7 +276,7 @@ class Terminal(io.StringIO):
 
 def in_process(fake: FakeHostingerApi, *args: str, answer: str = "") -> tuple[int, str, str]:
     out, err = io.StringIO(), Terminal()
-    options = cli._parser().parse_args(["--host", fake.url, *args])
+    options = build_parser().parse_args(["--host", fake.url, *args])
     original = sys.stdin
     sys.stdin = Terminal(answer)
     try:
@@ -350,7 +351,7 @@ def test_ctrl_c_outside_a_wait_exits_130(fake, monkeypatch):
     def interrupted(session):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "snapshot_get", interrupted)
+    monkeypatch.setattr("hostinger_api.cli.snapshot.snapshot_get", interrupted)
     code, out, err = in_process(fake, "snapshot", "get", str(VM))
     assert (code, out) == (cli.EXIT_INTERRUPTED, "")
     assert err == "hostinger-api: interrupted\n"

@@ -18,7 +18,9 @@ from typing import Optional
 import pytest
 from support import TOKEN, Fake, posts
 
-from hostinger_api import _fleet_cli, cli
+from hostinger_api import cli
+from hostinger_api.cli._args import duration
+from hostinger_api.cli._parser import build_parser
 from hostinger_api.testing import FakeHostingerApi, Fault, faults
 
 PATH = "/api/vps/v1/virtual-machines/{}/snapshot"
@@ -218,7 +220,7 @@ def test_one_id_with_fresh_within_is_a_job_of_one(fifty):
     [("90", 90), ("90s", 90), ("90m", 5400), ("24h", 86400), ("2d", 172800), ("1.5H", 5400)],
 )
 def test_durations(text, seconds):
-    assert _fleet_cli.duration(text) == timedelta(seconds=seconds)
+    assert duration(text) == timedelta(seconds=seconds)
 
 
 def test_ctrl_c_exits_130_and_still_prints_the_report():
@@ -264,7 +266,7 @@ class Terminal(io.StringIO):
 
 def in_process(fake: FakeHostingerApi, *args: str, answer: Optional[str] = None):
     out, err = io.StringIO(), Terminal()
-    options = cli._parser().parse_args(["--host", fake.url, *args, *FAST])
+    options = build_parser().parse_args(["--host", fake.url, *args, *FAST])
     original = sys.stdin
     sys.stdin = Terminal(answer) if answer is not None else io.StringIO()
     try:

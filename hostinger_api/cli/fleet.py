@@ -1,25 +1,31 @@
-"""The command line's fleet form of ``snapshot create|restore|delete``: many VMs in one job.
+"""The fleet form of ``snapshot create|restore|delete``: many VMs in one job.
 
-``cli.py`` parses and maps the report to an exit code; this module adds the options, runs the
-job and shows it: a live status line on a terminal (a line per VM otherwise) on stderr, then the
-table (or the JSON document) on stdout and the summary on stderr.
+``snapshot`` sends a command here when it names more than one VM; this module adds the options,
+runs the job and shows it: a live status line on a terminal (a line per VM otherwise) on stderr,
+then the table (or the JSON document) on stdout and the summary on stderr. The exit code is the
+worst outcome's, as ``FLEET_EPILOG`` tells the user.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
-from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any, Callable, Optional, TextIO
 
 from hostinger_api.api_client import ApiClient
+from hostinger_api.cli._args import concurrency, duration, interval
+from hostinger_api.cli._output import columns_table
+from hostinger_api.cli._session import (
+    EXIT_ACTION_FAILED,
+    EXIT_API_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_WAIT_TIMED_OUT,
+)
 from hostinger_api.exceptions import ApiValueError
 from hostinger_api.fleet import (
     DEFAULT_CONCURRENCY,
     FIRST_POLL_SECONDS,
-    MAX_CONCURRENCY,
     FleetInterrupted,
     FleetProgress,
     FleetReport,
@@ -31,8 +37,6 @@ from hostinger_api.fleet import (
     select_vms,
 )
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _DONE = (Outcome.SUCCEEDED, Outcome.STARTED)
 _FAILED = (Outcome.FAILED, Outcome.ERROR, Outcome.UNKNOWN, Outcome.TIMED_OUT)
 _QUESTIONS = {
@@ -52,39 +56,6 @@ many VMs (more than one VM_ID, --all, --match or --fresh-within):
   130 when interrupted, whatever else happened. restore and delete list the VMs and ask once
   on a terminal; without one they need --yes.
 """
-
-
-def duration(text: str) -> timedelta:
-    """``--fresh-within``: seconds, or a number and s, m, h or d (``90m``, ``20h``, ``2d``)."""
-    found = _DURATION.fullmatch(text.strip().lower())
-    if found is None:
-        raise argparse.ArgumentTypeError(
-            f"not a duration: {text!r} (seconds, or a number and s, m, h or d: 90m, 20h, 2d)"
-        )
-    seconds = float(found[1]) * _UNIT_SECONDS[found[2]]
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
-    return timedelta(seconds=seconds)
-
-
-def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= MAX_CONCURRENCY:
-        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_CONCURRENCY}, not {value}")
-    return value
-
-
-def _interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 3600, not {text}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
@@ -109,14 +80,14 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
     parser.add_argument(
         "--concurrency",
         metavar="N",
-        type=_concurrency,
+        type=concurrency,
         default=DEFAULT_CONCURRENCY,
         help=f"VMs worked on at once (default: {DEFAULT_CONCURRENCY})",
     )
     parser.add_argument(
         "--poll-interval",
         metavar="SECONDS",
-        type=_interval,
+        type=interval,
         default=FIRST_POLL_SECONDS,
         help=f"seconds before the first poll of an action (default: {FIRST_POLL_SECONDS:g}; "
         "the wait grows by half each poll, to 15)",
@@ -187,6 +158,18 @@ def run(
     return report
 
 
+def exit_code(report: FleetReport) -> int:
+    """The worst that happened, as ``FLEET_EPILOG`` tells it."""
+    counts = report.summary
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    if counts["error"] or counts["unknown"]:
+        return EXIT_API_ERROR
+    if counts["failed"]:
+        return EXIT_ACTION_FAILED
+    return EXIT_WAIT_TIMED_OUT if counts["timed_out"] else EXIT_OK
+
+
 def _selection(operation: str, options: argparse.Namespace) -> dict[str, Any]:
     """``vms`` and ``match`` for the job, from the ids, ``--all`` and ``--match``."""
     if options.all and options.vm_id:
@@ -205,14 +188,7 @@ def _vms(count: int) -> str:
 
 def _listing(targets: list[Any]) -> str:
     rows = [(str(vm.id), vm.hostname or "-", vm.state or "-") for vm in targets]
-    return _columns([("VM_ID", "HOSTNAME", "STATE"), *rows]) + "\n"
-
-
-def _columns(rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max(len(row[index]) for row in rows) for index in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(text.ljust(width) for text, width in zip(row, widths)).rstrip() for row in rows
-    )
+    return "\n".join(columns_table(("VM_ID", "HOSTNAME", "STATE"), rows)) + "\n"
 
 
 def _action(result: VmResult) -> str:
@@ -224,12 +200,11 @@ def _action(result: VmResult) -> str:
 
 def table(report: FleetReport) -> str:
     """A row per VM: its id, hostname, outcome, action (id and state) and reason."""
-    rows = [("VM_ID", "HOSTNAME", "OUTCOME", "ACTION", "REASON")]
-    rows += [
+    rows = [
         (str(r.vm_id), r.hostname or "-", r.outcome.value, _action(r), r.reason or "")
         for r in report.results
     ]
-    return _columns(rows)
+    return "\n".join(columns_table(("VM_ID", "HOSTNAME", "OUTCOME", "ACTION", "REASON"), rows))
 
 
 def summary(report: FleetReport) -> str:
@@ -283,4 +258,3 @@ class _Status:
             self._stream.write("\n")
             self._stream.flush()
             self._drawn = False
-
