@@ -225,7 +225,7 @@ def not_a_proxy(hang_up: bool) -> Iterator[str]:
         while not stop.is_set():
             try:
                 connection, _ = listener.accept()
-            except TimeoutError:
+            except (TimeoutError, socket.timeout):  # one class from Python 3.10 on
                 continue
             if hang_up:
                 connection.settimeout(5)
