@@ -63,11 +63,16 @@ _NONE = RateLimitHeaders()
 
 
 def has_rate_limit_fields(headers: Mapping[str, str]) -> bool:
-    """Whether any rate-limit field is present: a cheap test for the per-call path."""
+    """Whether any rate-limit field is present: a cheap test for the per-call path.
+
+    urllib3's headers keep their names lowercased in a plain dict: looked up there, no name is
+    lowercased again on every answer.
+    """
+    names = getattr(headers, "_container", None)
+    if not isinstance(names, dict):
+        names = {name.lower() for name in headers}
     return (
-        "X-RateLimit-Remaining" in headers
-        or "RateLimit" in headers
-        or "RateLimit-Remaining" in headers
+        "x-ratelimit-remaining" in names or "ratelimit" in names or "ratelimit-remaining" in names
     )
 
 

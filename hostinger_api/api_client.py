@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from types import GenericAlias, TracebackType
+from types import TracebackType
 from typing import Any, ClassVar, Optional, Union, get_args, get_origin
 from urllib.parse import quote, urlencode
 
@@ -488,11 +488,14 @@ class ApiClient:
         return self.select_header_accept(content_types)
 
 
+_MODEL_CLASS = type(BaseModel)
+"""pydantic's metaclass: every model class is an instance of it, and ``list[X]`` is not (on
+Python 3.9, ``list[X]`` passes ``isinstance(..., type)``, and ``issubclass`` then raises)."""
+
+
 def _is_model(klass: Any) -> TypeGuard[type[BaseModel]]:
-    """Whether ``klass`` is a model class (on Python 3.9, ``list[X]`` passes for a type too)."""
-    if isinstance(klass, GenericAlias):
-        return False
-    return isinstance(klass, type) and issubclass(klass, BaseModel)
+    """Whether ``klass`` is a model class: one check, on the per-call path."""
+    return isinstance(klass, _MODEL_CLASS)
 
 
 def _container_of(klass: Any) -> Optional[tuple[type, Any]]:

@@ -16,6 +16,7 @@ import io
 import ipaddress
 import json
 import logging
+import math
 import os
 import re
 import socket
@@ -333,10 +334,11 @@ class RESTClientObject:
         """What this client's threads learned of the rate limit (``hostinger_api.ratelimit``)."""
         self._secure_origins: set[str] = set()
         self._pools: dict[str, urllib3.HTTPConnectionPool] = {}
-        self._default_timeout: tuple[object, object, urllib3.Timeout] = (
+        self._default_timeout: tuple[object, object, urllib3.Timeout, float] = (
             _NOT_BUILT,
             _NOT_BUILT,
             urllib3.Timeout(),
+            math.inf,
         )
         pool_args: dict[str, Any] = {
             "num_pools": 4,
@@ -405,11 +407,11 @@ class RESTClientObject:
         origin = _origin(url)
         if origin not in self._secure_origins:
             self._refuse_insecure(url, origin)
-        timeout = (
-            self._configured_timeout()
-            if _request_timeout is None
-            else build_timeout(_request_timeout, self.configuration)
-        )
+        if _request_timeout is None:
+            timeout, longest = self._configured_timeout()
+        else:
+            timeout = build_timeout(_request_timeout, self.configuration)
+            longest = _longest(timeout)
         if post_params:
             headers = dict(headers or {})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -421,7 +423,7 @@ class RESTClientObject:
         started = time.perf_counter() if debug else 0.0
         policy = self.retry_policy
         gate = self.rate_gate
-        ends, out_of_time = _call_ends(policy)
+        ends, budget = _call_ends(policy)
         retries = redirects = timeouts = 0
         waited = honoured = 0.0
         while True:
@@ -433,7 +435,9 @@ class RESTClientObject:
                 waited += held
             try:
                 attempt_timeout = (
-                    timeout if ends is None else _within(timeout, ends, method, url, out_of_time)
+                    timeout
+                    if ends is None or ends - time.monotonic() >= longest
+                    else _within(timeout, ends, method, url, budget)
                 )
                 response = self._send_once(
                     method, url, origin, payload, headers, attempt_timeout, _preload_content
@@ -563,14 +567,16 @@ class RESTClientObject:
         self._pools[origin] = pool
         return pool
 
-    def _configured_timeout(self) -> urllib3.Timeout:
-        """The configuration's timeouts, built once for as long as they stay the same."""
+    def _configured_timeout(self) -> tuple[urllib3.Timeout, float]:
+        """The configuration's timeouts and the longest an attempt takes by them, built once for
+        as long as they stay the same."""
         connect, read = self.configuration.connect_timeout, self.configuration.read_timeout
-        cached_connect, cached_read, timeout = self._default_timeout
+        cached_connect, cached_read, timeout, longest = self._default_timeout
         if connect != cached_connect or read != cached_read:
             timeout = build_timeout(None, self.configuration)
-            self._default_timeout = (connect, read, timeout)
-        return timeout
+            longest = _longest(timeout)
+            self._default_timeout = (connect, read, timeout, longest)
+        return timeout, longest
 
     def _refuse_insecure(self, url: str, origin: str) -> None:
         """Refuse to send the token in clear text to anything but this machine, unless allowed."""
@@ -617,42 +623,42 @@ _NO_URLLIB3_RETRIES = urllib3.Retry(total=False, redirect=False)
 """Built once: urllib3 would build this from ``retries=False`` on every request."""
 
 
-def _call_ends(policy: RetryPolicy) -> tuple[float | None, str]:
-    """When a call starting now must end (the sooner of its budget and any deadline), and why."""
+def _call_ends(policy: RetryPolicy) -> tuple[float | None, float | None]:
+    """When a call starting now must end (the sooner of any deadline and its budget), and the
+    budget, when it is the budget that decides (None: a deadline, or nothing)."""
     ends = current_deadline()
-    if policy.budget is None:
-        return ends, _DEADLINE_PASSED
-    budget_ends = time.monotonic() + policy.budget
+    budget = policy.budget
+    if budget is None:
+        return ends, None
+    budget_ends = time.monotonic() + budget
     if ends is not None and ends <= budget_ends:
-        return ends, _DEADLINE_PASSED
-    return budget_ends, f"the call's budget of {policy.budget:g} s ran out"
-
-
-_DEADLINE_PASSED = "the deadline passed"
+        return ends, None
+    return budget_ends, budget
 
 
 def _within(
-    timeout: urllib3.Timeout, ends: float, method: str, url: str, out_of_time: str
+    timeout: urllib3.Timeout, ends: float, method: str, url: str, budget: float | None
 ) -> urllib3.Timeout:
     """``timeout``, cut so that the attempt ends by ``ends`` (unchanged when it would anyway)."""
     left = ends - time.monotonic()
     if left <= 0:
-        raise ApiTimeoutError(f"Out of time for {method} {url.split('?', 1)[0]}: {out_of_time}")
-    total = timeout.total
-    if isinstance(total, (int, float)):
-        if total <= left:
-            return timeout
-    else:
-        connect, read = timeout._connect, timeout._read  # as set: no property logic per call
-        if (
-            isinstance(connect, (int, float))
-            and isinstance(read, (int, float))
-            and connect + read <= left
-        ):
-            return timeout
+        why = f"the call's budget of {budget:g} s ran out" if budget else "the deadline passed"
+        raise ApiTimeoutError(f"Out of time for {method} {url.split('?', 1)[0]}: {why}")
     cut = timeout.clone()
+    total = timeout.total
     cut.total = min(total, left) if isinstance(total, (int, float)) else left
     return cut
+
+
+def _longest(timeout: urllib3.Timeout) -> float:
+    """The longest an attempt can wait by these timeouts (inf: no limit)."""
+    total = timeout.total
+    if isinstance(total, (int, float)):
+        return float(total)
+    connect, read = timeout.connect_timeout, timeout.read_timeout
+    if isinstance(connect, (int, float)) and isinstance(read, (int, float)):
+        return float(connect + read)
+    return math.inf
 
 
 def _before(ends: float | None, wait: float | None) -> float | None:
