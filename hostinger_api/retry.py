@@ -130,7 +130,7 @@ class RetryPolicy:
     def backoff(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (1 for the first), jitter included."""
         wait = min(self.backoff_factor * 2.0 ** (retry - 1), self.backoff_max)
-        return wait * (1 - self.jitter * random.random())  # noqa: S311 (spreading, not secrecy)
+        return wait * (1 - self.jitter * _JITTER.random())
 
     def next_wait(
         self, retries_done: int, waited: float, retry_after: float | None
@@ -153,6 +153,10 @@ class RetryPolicy:
         """Wait between attempts (a method, so that tests can count the waits instead)."""
         time.sleep(seconds)
 
+
+_JITTER = random.Random()  # noqa: S311 (spreading waits, not secrecy)
+"""The jitter's own generator: a library must not draw from, or disturb, the caller's seeded
+``random`` (nor a test framework's, from a thread it does not expect)."""
 
 NO_RETRIES = RetryPolicy(total=0)
 """A policy that never retries."""
