@@ -102,35 +102,50 @@ def vm_table(vm: VPSV1VirtualMachineVirtualMachineResource) -> str:
     return pairs_table(pairs)
 
 
-class Progress:
-    """The state of a waited-for action and the time so far, on stderr.
-
-    On a terminal one line is redrawn at every poll; otherwise a line is written per change of
-    state, which reads well in a CI log.
-    """
+class StatusLine:
+    """Progress on stderr: on a terminal, one line redrawn in place; elsewhere (a CI log), lines
+    written one after another, which the subclass chooses."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._redraw = stream.isatty()
+        self.redraw = stream.isatty()
+        self._drawn = False
+
+    def draw(self, line: str) -> None:
+        """Replace the line on the terminal."""
+        self._stream.write(f"\r\x1b[K{line}")
+        self._stream.flush()
+        self._drawn = True
+
+    def write(self, line: str) -> None:
+        """Add a line to the log."""
+        self._stream.write(f"{line}\n")
+        self._stream.flush()
+
+    def end(self) -> None:
+        """Move past the redrawn line, so that what follows starts on a line of its own."""
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._drawn = False
+
+
+class Progress(StatusLine):
+    """The state of a waited-for action and the time so far: redrawn at every poll on a
+    terminal, a line per change of state otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
         self._started = time.monotonic()
         self._last_state: object = None
-        self._drawn = False
 
     def update(self, action: VPSV1ActionActionResource) -> None:
         line = (
             f"action {action.id} {action.name}: {action.state} "
             f"({time.monotonic() - self._started:.1f} s)"
         )
-        if self._redraw:
-            self._stream.write(f"\r\x1b[K{line}")
-            self._drawn = True
+        if self.redraw:
+            self.draw(line)
         elif action.state != self._last_state:
-            self._stream.write(f"{line}\n")
+            self.write(line)
         self._last_state = action.state
-        self._stream.flush()
-
-    def end(self) -> None:
-        if self._drawn:
-            self._stream.write("\n")
-            self._stream.flush()
-            self._drawn = False

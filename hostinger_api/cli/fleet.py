@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, TextIO
 
 from hostinger_api.api_client import ApiClient
 from hostinger_api.cli._args import concurrency, duration, interval
-from hostinger_api.cli._output import columns_table
+from hostinger_api.cli._output import StatusLine, columns_table
 from hostinger_api.cli._session import (
     EXIT_ACTION_FAILED,
     EXIT_API_ERROR,
@@ -229,32 +229,21 @@ def vm_line(result: VmResult) -> str:
     return line
 
 
-class _Status:
-    """Progress on stderr: one redrawn line on a terminal, a line per VM otherwise."""
+class _Status(StatusLine):
+    """The job's counts redrawn on a terminal; a line per VM as it ends otherwise."""
 
     def __init__(self, operation: str, stream: TextIO) -> None:
+        super().__init__(stream)
         self._operation = operation
-        self._stream = stream
-        self._redraw = stream.isatty()
-        self._drawn = False
 
     def update(self, progress: FleetProgress) -> None:
-        if self._redraw:
+        if self.redraw:
             counts = progress.summary
-            line = (
+            self.draw(
                 f"snapshot {self._operation}: {sum(counts[o.value] for o in _DONE)} done, "
                 f"{sum(counts[o.value] for o in _FAILED)} failed, "
                 f"{counts[Outcome.SKIPPED.value]} skipped, {progress.in_flight} in flight, "
                 f"{progress.left} left, {progress.elapsed:.0f} s"
             )
-            self._stream.write(f"\r\x1b[K{line}")
-            self._drawn = True
         elif progress.result is not None:
-            self._stream.write(vm_line(progress.result) + "\n")
-        self._stream.flush()
-
-    def end(self) -> None:
-        if self._drawn:
-            self._stream.write("\n")
-            self._stream.flush()
-            self._drawn = False
+            self.write(vm_line(progress.result))
