@@ -5,36 +5,31 @@ leaves this module as ``ApiConnectionError`` or ``ApiTimeoutError``, never as a 
 socket exception. Failed attempts are retried here, as ``hostinger_api.retry`` allows; redirects
 are followed only to the same origin, so the token never reaches another host; and the token is
 not sent in clear text over ``http://`` to anything but loopback unless the caller allows it.
+How the pool manager reaches the API (directly, through a proxy, over TLS) and what a failure
+to reach it is called are ``hostinger_api._connections``'s.
 ``ApiException`` is importable from here because the generated package's documentation imports
 it from here.
 """
 
 from __future__ import annotations
 
-import http.client
 import io
 import ipaddress
 import json
 import logging
 import math
-import os
-import re
-import socket
 import ssl
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlencode, urljoin
+from typing import Any
+from urllib.parse import urlencode, urljoin
 
 import urllib3
-import urllib3.connection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     DecodeError,
     HTTPError,
     LocationValueError,
-    MaxRetryError,
-    NewConnectionError,
     ProtocolError,
     ProxyError,
     ReadTimeoutError,
@@ -44,15 +39,22 @@ from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from urllib3.util import parse_url
 
 from hostinger_api._checks import positive_seconds
+from hostinger_api._connections import (
+    SUPPORTED_SOCKS_PROXIES as SUPPORTED_SOCKS_PROXIES,
+)
+from hostinger_api._connections import (
+    _cause,
+    _transport_error,
+    _tunnel_refusal,
+    build_pool_manager,
+    is_socks_proxy_url,
+)
 from hostinger_api._headers import parse_retry_after
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import (
-    PROXY_CREDENTIALS_HINT,
-    ApiConnectionError,
     ApiException,
     ApiTimeoutError,
     ApiValueError,
-    ProxyAuthenticationError,
     ResponseDecodeError,
     body_field,
 )
@@ -65,9 +67,6 @@ from hostinger_api.retry import (
     current_deadline,
 )
 
-if TYPE_CHECKING:
-    from urllib3._base_connection import BaseHTTPConnection
-
 __all__ = [
     "ApiException",
     "ApiValueError",
@@ -79,14 +78,6 @@ __all__ = [
 
 RESTResponseType = urllib3.HTTPResponse
 """What the ``*_without_preload_content`` forms return."""
-
-SUPPORTED_SOCKS_PROXIES = frozenset({"socks5", "socks5h", "socks4", "socks4a"})
-
-
-def is_socks_proxy_url(url: str | None) -> bool:
-    """True when ``url`` names a SOCKS proxy, which needs PySocks."""
-    return url is not None and url.split("://", 1)[0].lower() in SUPPORTED_SOCKS_PROXIES
-
 
 _logger = logging.getLogger("hostinger_api")
 
@@ -106,185 +97,6 @@ def build_timeout(request_timeout: RequestTimeout, configuration: Configuration)
             read=positive_seconds("_request_timeout's read timeout", read),
         )
     return urllib3.Timeout(total=positive_seconds("_request_timeout", request_timeout))
-
-
-def _transport_error(
-    error: Exception, method: str, url: str, attempts: int = 1
-) -> ApiConnectionError | ProxyAuthenticationError:
-    """Say what went wrong below HTTP, as our own exception."""
-    cause = _cause(error)
-    where = f"{method} {url.split('?', 1)[0]}"
-    if attempts > 1:
-        where += f" ({attempts} attempts)"
-    if isinstance(cause, ProxyError):
-        return _proxy_error(cause, where)
-    if isinstance(cause, (SSLError, ssl.SSLError)):
-        return ApiConnectionError(f"TLS failed for {where}: {_tls_said(cause)}")
-    if isinstance(cause, NewConnectionError):  # a subclass of the timeout error, so first
-        socks = getattr(cause.conn, "_socks_options", None)  # urllib3.contrib.socks's
-        if socks:
-            return ApiConnectionError(
-                f"The proxy failed for {where}: could not connect through the SOCKS proxy "
-                f"{socks['proxy_host']}:{socks['proxy_port']}: {_said(cause)}"
-            )
-        return ApiConnectionError(f"Could not connect for {where}: {_said(cause)}")
-    if isinstance(cause, (Urllib3TimeoutError, TimeoutError)):
-        return ApiTimeoutError(f"Timed out for {where}: {_said(cause)}")
-    return ApiConnectionError(f"The connection failed for {where}: {_said(cause)}")
-
-
-def _proxy_error(error: ProxyError, where: str) -> ApiConnectionError | ProxyAuthenticationError:
-    """A failure to reach the proxy or to pass it, naming the proxy (never its credentials)."""
-    proxy = getattr(error, "proxy", "of Configuration.proxy")  # a _ProxyFailure's, always
-    inner = error.original_error
-    refused = _tunnel_refusal(error)
-    if refused == 407:
-        return ProxyAuthenticationError(
-            status=407,
-            reason=f"The proxy {proxy} answered 407 to the tunnel for {where}: "
-            + PROXY_CREDENTIALS_HINT,
-        )
-    failed = f"The proxy failed for {where}: "
-    if refused is not None:
-        return ApiConnectionError(
-            f"{failed}the proxy {proxy} refused to open a tunnel to the API: {_said(inner)}"
-        )
-    if isinstance(inner, NewConnectionError):  # a subclass of the timeout error, so first
-        return ApiConnectionError(f"{failed}could not connect to the proxy {proxy}: {_said(inner)}")
-    if isinstance(inner, (Urllib3TimeoutError, TimeoutError, socket.timeout)):  # 3.9: not one
-        return ApiTimeoutError(f"{failed}timed out connecting to the proxy {proxy}: {_said(inner)}")
-    if isinstance(inner, (SSLError, ssl.SSLError)):
-        return ApiConnectionError(f"{failed}TLS with the proxy {proxy} failed: {_tls_said(inner)}")
-    return ApiConnectionError(f"{failed}the proxy {proxy} broke the connection: {_said(inner)}")
-
-
-def _said(error: BaseException) -> str:
-    """An error's text without the ``<urllib3...object at 0x...>:`` that urllib3 puts first."""
-    return _OBJECT_PREFIX.sub("", str(error)) or type(error).__name__
-
-
-def _tls_said(error: BaseException) -> str:
-    """A TLS error's text, with what to do about it when that is clear."""
-    text = _said(error)
-    if "CERTIFICATE_VERIFY_FAILED" not in text and "doesn't match" not in text:
-        if "PEM lib" in text:
-            return f"the client certificate or its key could not be loaded ({text})"
-        return text
-    said = "the server's certificate could not be verified: "
-    if "mismatch" in text or "doesn't match" in text:
-        said += (
-            "it is not valid for the name used (if the server is reached under another name, "
-            "set Configuration.tls_server_name): "
-        )
-    elif "local issuer" in text or "self-signed" in text or "self signed" in text:
-        said += (
-            "it is signed by a CA this machine does not trust (if your company or a proxy "
-            "signs certificates, set Configuration.ssl_ca_cert to its CA bundle): "
-        )
-    return said + text
-
-
-def _check_tls_settings(configuration: Configuration, pool_manager: urllib3.PoolManager) -> None:
-    """Refuse certificate files that are not there, and say once that verification is off.
-
-    A missing file would otherwise surface at each request as a dropped connection, retried.
-    With ``verify_ssl`` off, this client logs one warning when it is created, and urllib3's
-    ``InsecureRequestWarning`` is not repeated for its requests.
-    """
-    for name in ("ssl_ca_cert", "cert_file", "key_file"):
-        path = getattr(configuration, name)
-        if path is not None and not os.path.isfile(path):
-            raise ApiValueError(f"Configuration.{name} names {path!r}, which is not a file")
-    if configuration.verify_ssl:
-        return
-    _logger.warning(
-        "TLS certificates are not verified (Configuration.verify_ssl = False): anything "
-        "between here and %s can read and change the calls, the token included. Give the "
-        "server's CA in Configuration.ssl_ca_cert instead",
-        configuration.host,
-    )
-    classes = pool_manager.pool_classes_by_scheme
-    https = classes["https"]
-    quiet = type(f"Quiet{https.__name__}", (_WarnedOnce, https), {})
-    pool_manager.pool_classes_by_scheme = {**classes, "https": quiet}
-
-
-class _WarnedOnce(urllib3.HTTPSConnectionPool):
-    """An HTTPS pool that connects as urllib3's does, without warning at every request."""
-
-    def _validate_conn(self, conn: BaseHTTPConnection) -> None:
-        if conn.is_closed:
-            conn.connect()
-
-
-_OBJECT_PREFIX = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>: ")
-_TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (4\d\d)\b")
-
-
-def _tunnel_refusal(error: ProxyError) -> int | None:
-    """The 4xx status with which a proxy refused to open a tunnel, if it did."""
-    found = _TUNNEL_REFUSED.search(str(error.original_error))
-    return int(found.group(1)) if found else None
-
-
-class _ProxyFailure(ProxyError):
-    """urllib3's ``ProxyError``, with the proxy's URL (its credentials are never in it)."""
-
-    def __init__(self, proxy: str, error: ProxyError) -> None:
-        super().__init__(str(error.args[0]) if error.args else "proxy error", error.original_error)
-        self.proxy = proxy
-
-
-class _TunnelConnection(urllib3.connection.HTTPSConnection):
-    """An HTTPS connection through a proxy's tunnel, whose failures to open it blame the proxy.
-
-    urllib3 counts a proxy as passed once its TCP connection is up, so a proxy that then says
-    nothing, or hangs up, in answer to ``CONNECT`` would look like the API failing to answer.
-    Nothing was sent to the API yet, so these are ``ProxyError``s, retried as failed connects.
-    """
-
-    def _tunnel(self) -> None:
-        try:
-            super()._tunnel()
-        except (OSError, http.client.HTTPException) as error:  # socket timeouts among them
-            raise ProxyError("Could not open a tunnel through the proxy", error) from error
-
-
-class _TunnelPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _TunnelConnection
-
-
-class _ProxyManager(urllib3.ProxyManager):
-    """A ``ProxyManager`` whose failures to reach or pass the proxy say which proxy it was."""
-
-    def __init__(self, proxy_url: str, **kw: Any) -> None:
-        super().__init__(proxy_url, **kw)
-        self.pool_classes_by_scheme = {**self.pool_classes_by_scheme, "https": _TunnelPool}
-
-    def urlopen(  # type: ignore[override]  # as urllib3's own, narrower than RequestMethods'
-        self, method: str, url: str, redirect: bool = True, **kw: Any
-    ) -> urllib3.BaseHTTPResponse:
-        try:
-            return super().urlopen(method, url, redirect=redirect, **kw)
-        except ProxyError as error:
-            raise _ProxyFailure(self.proxy.url if self.proxy else "?", error) from error
-
-
-def _proxy_credentials(proxy: str, headers: Mapping[str, str] | None) -> tuple[str, dict[str, str]]:
-    """The proxy's URL without ``user:password@``, and the headers that carry them instead.
-
-    urllib3 sends no credentials from a proxy URL by itself. A ``Proxy-Authorization`` header
-    given in ``proxy_headers`` wins over them. Taking them out of the URL keeps them out of
-    every message urllib3 writes.
-    """
-    parsed = parse_url(proxy)
-    sent = dict(headers or {})
-    if parsed.auth is None:
-        return proxy, sent
-    if not any(name.lower() == "proxy-authorization" for name in sent):
-        user, _, password = parsed.auth.partition(":")
-        sent.update(urllib3.make_headers(proxy_basic_auth=f"{unquote(user)}:{unquote(password)}"))
-    return parsed._replace(auth=None).url, sent
 
 
 class RESTResponse(io.IOBase):
@@ -340,45 +152,7 @@ class RESTClientObject:
             urllib3.Timeout(),
             math.inf,
         )
-        pool_args: dict[str, Any] = {
-            "num_pools": 4,
-            "maxsize": configuration.connection_pool_maxsize,
-            "cert_reqs": ssl.CERT_REQUIRED if configuration.verify_ssl else ssl.CERT_NONE,
-            "ca_certs": configuration.ssl_ca_cert,
-            "ca_cert_data": configuration.ca_cert_data,
-            "cert_file": configuration.cert_file,
-            "key_file": configuration.key_file,
-            "retries": False,
-        }
-        if configuration.assert_hostname is not None:
-            pool_args["assert_hostname"] = configuration.assert_hostname
-        if configuration.tls_server_name:
-            pool_args["server_hostname"] = configuration.tls_server_name
-        if configuration.socket_options is not None:
-            pool_args["socket_options"] = configuration.socket_options
-        self.pool_manager: urllib3.PoolManager
-        proxy = configuration.proxy
-        if proxy is not None and is_socks_proxy_url(proxy):
-            try:
-                from urllib3.contrib.socks import SOCKSProxyManager
-            except ImportError:
-                raise ApiValueError(
-                    f"The proxy {_hide_credentials(proxy, proxy)} is a SOCKS proxy, "
-                    "which needs PySocks: pip install pysocks"
-                ) from None
-            self.pool_manager = SOCKSProxyManager(proxy_url=proxy, **pool_args)
-        elif proxy:
-            try:
-                proxy_url, proxy_headers = _proxy_credentials(proxy, configuration.proxy_headers)
-                self.pool_manager = _ProxyManager(
-                    proxy_url=proxy_url, proxy_headers=proxy_headers, **pool_args
-                )
-            except (HTTPError, ValueError) as error:
-                message = f"The proxy {proxy!r} cannot be used: {error}"
-                raise ApiValueError(_hide_credentials(message, proxy)) from None
-        else:
-            self.pool_manager = urllib3.PoolManager(**pool_args)
-        _check_tls_settings(configuration, self.pool_manager)
+        self.pool_manager: urllib3.PoolManager = build_pool_manager(configuration)
         # A proxy for http:// rewrites each request, so only its manager may send them.
         self._direct = not isinstance(self.pool_manager, urllib3.ProxyManager)
 
@@ -734,17 +508,6 @@ def _undecodable(response: urllib3.BaseHTTPResponse, error: DecodeError) -> Resp
     )
     failure.headers = response.headers
     return failure
-
-
-def _hide_credentials(text: str, url: str) -> str:
-    """``text`` without the ``user:password`` part of ``url``, wherever it appears."""
-    start = url.find("//") + 2
-    end = url.rfind("@", start, url.find("/", start) if url.find("/", start) > 0 else len(url))
-    return text if end < start else text.replace(url[start:end], "***")
-
-
-def _cause(error: Exception) -> Exception:
-    return error.reason if isinstance(error, MaxRetryError) and error.reason else error
 
 
 def _failure_kind(error: Exception) -> str | None:
