@@ -2,7 +2,7 @@
 
 ``build_pool_manager`` turns a ``Configuration`` into the one urllib3 pool manager a client
 sends through; it checks the TLS files and the proxy URL once, when the client is created, so
-that nothing here runs per request. ``_transport_error`` says what went wrong when reaching the
+that nothing here runs per request. ``transport_error`` says what went wrong when reaching the
 API failed (a refused connection, a proxy that refused the tunnel or the credentials, a
 certificate that could not be verified), as one of our exceptions, naming the proxy but never
 its credentials. ``hostinger_api.rest`` uses both and re-exports ``is_socks_proxy_url``; this
@@ -102,11 +102,11 @@ def build_pool_manager(configuration: Configuration) -> urllib3.PoolManager:
     return manager
 
 
-def _transport_error(
+def transport_error(
     error: Exception, method: str, url: str, attempts: int = 1
 ) -> ApiConnectionError | ProxyAuthenticationError:
     """Say what went wrong below HTTP, as our own exception."""
-    cause = _cause(error)
+    cause = cause_of(error)
     where = f"{method} {url.split('?', 1)[0]}"
     if attempts > 1:
         where += f" ({attempts} attempts)"
@@ -131,7 +131,7 @@ def _proxy_error(error: ProxyError, where: str) -> ApiConnectionError | ProxyAut
     """A failure to reach the proxy or to pass it, naming the proxy (never its credentials)."""
     proxy = getattr(error, "proxy", "of Configuration.proxy")  # a _ProxyFailure's, always
     inner = error.original_error
-    refused = _tunnel_refusal(error)
+    refused = tunnel_refusal(error)
     if refused == 407:
         return ProxyAuthenticationError(
             status=407,
@@ -215,7 +215,7 @@ _OBJECT_PREFIX = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>: ")
 _TUNNEL_REFUSED = re.compile(r"Tunnel connection failed: (4\d\d)\b")
 
 
-def _tunnel_refusal(error: ProxyError) -> int | None:
+def tunnel_refusal(error: ProxyError) -> int | None:
     """The 4xx status with which a proxy refused to open a tunnel, if it did."""
     found = _TUNNEL_REFUSED.search(str(error.original_error))
     return int(found.group(1)) if found else None
@@ -288,6 +288,6 @@ def _hide_credentials(text: str, url: str) -> str:
     return text if end < start else text.replace(url[start:end], "***")
 
 
-def _cause(error: Exception) -> Exception:
+def cause_of(error: Exception) -> Exception:
     """What failed under urllib3's ``MaxRetryError``, which says only that something did."""
     return error.reason if isinstance(error, MaxRetryError) and error.reason else error

@@ -43,11 +43,11 @@ from hostinger_api._connections import (
     SUPPORTED_SOCKS_PROXIES as SUPPORTED_SOCKS_PROXIES,
 )
 from hostinger_api._connections import (
-    _cause,
-    _transport_error,
-    _tunnel_refusal,
     build_pool_manager,
+    cause_of,
     is_socks_proxy_url,
+    transport_error,
+    tunnel_refusal,
 )
 from hostinger_api._headers import parse_retry_after
 from hostinger_api.configuration import Configuration, RequestTimeout
@@ -118,7 +118,7 @@ class RESTResponse(io.IOBase):
             try:
                 self.data = self.response.data
             except (HTTPError, OSError) as error:
-                raise _transport_error(error, self._method, self._url) from None
+                raise transport_error(error, self._method, self._url) from None
         return self.data
 
     def getheaders(self) -> Mapping[str, str]:
@@ -219,7 +219,7 @@ class RESTClientObject:
             except (HTTPError, OSError) as error:
                 gate.settle(ticket, None, None)
                 failure = _failure_kind(error)
-                timed_out = isinstance(_cause(error), (ReadTimeoutError, TimeoutError))
+                timed_out = isinstance(cause_of(error), (ReadTimeoutError, TimeoutError))
                 wait = None
                 if (
                     failure is not None
@@ -229,11 +229,11 @@ class RESTClientObject:
                     wait = _before(ends, policy.next_wait(retries, waited, None))
                 timeouts += timed_out
                 if wait is None:
-                    failed = _transport_error(error, method, url, retries + 1)
+                    failed = transport_error(error, method, url, retries + 1)
                     if debug:
                         _logger.debug("%s in %.1f ms", failed.reason, _ms_since(started))
                     raise failed from None
-                what = "a timeout" if isinstance(_cause(error), Urllib3TimeoutError) else failure
+                what = "a timeout" if isinstance(cause_of(error), Urllib3TimeoutError) else failure
             except BaseException:  # out of time, an undecodable body, Ctrl-C: nothing to learn
                 gate.settle(ticket, None, None)
                 raise
@@ -512,10 +512,10 @@ def _undecodable(response: urllib3.BaseHTTPResponse, error: DecodeError) -> Resp
 
 def _failure_kind(error: Exception) -> str | None:
     """Whether a failed attempt never sent the request (CONNECT) or may have (READ)."""
-    cause = _cause(error)
+    cause = cause_of(error)
     if isinstance(cause, ProxyError):
         inner = cause.original_error
-        if _tunnel_refusal(cause) is not None or isinstance(inner, (SSLError, ssl.SSLError)):
+        if tunnel_refusal(cause) is not None or isinstance(inner, (SSLError, ssl.SSLError)):
             return None  # refused credentials or a bad TLS setup fail the same way again
         return CONNECT
     if isinstance(cause, (SSLError, ssl.SSLError)):
