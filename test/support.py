@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hostinger_api import ApiClient, Configuration, VPSSnapshotsApi
 from hostinger_api.retry import RetryPolicy
 from hostinger_api.testing import FakeHostingerApi
 
@@ -66,3 +67,11 @@ def posts(fake: Fake, vm: int, suffix: str = "") -> int:
     the rate limit's 429s aside, whatever the service (or an injected fault) did with them."""
     path = SNAPSHOT_PATH.format(vm) + suffix
     return sum(1 for m, p, status in fake.answered if (m, p) == ("POST", path) and status != 429)
+
+
+def get_snapshot(configuration: Configuration) -> int:
+    """The snapshot id of ``VM``, through a client made for this one call."""
+    with ApiClient(configuration) as api_client:
+        snapshot = VPSSnapshotsApi(api_client).get_snapshot_v1(VM)
+    assert snapshot.id is not None
+    return snapshot.id

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import urllib3
 from real_proxy import RealProxy
-from support import TOKEN, VM, RecordingPolicy
+from support import TOKEN, VM, RecordingPolicy, get_snapshot
 
 from hostinger_api import (
     ApiClient,
@@ -77,11 +77,6 @@ def through(fake: FakeHostingerApi, proxy: str, **settings: object) -> Configura
     for name, value in settings.items():
         setattr(configuration, name, value)
     return configuration
-
-
-def get_snapshot(configuration: Configuration) -> int:
-    with ApiClient(configuration) as api_client:
-        return VPSSnapshotsApi(api_client).get_snapshot_v1(VM).id
 
 
 def basic(credentials: str) -> str:

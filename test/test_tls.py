@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
-from support import TOKEN, VM, RecordingPolicy
+from support import TOKEN, VM, RecordingPolicy, get_snapshot
 
 from hostinger_api import (
     ApiClient,
@@ -66,11 +66,6 @@ def bare(fake: FakeHostingerApi, **settings: object) -> Configuration:
     for name, value in settings.items():
         setattr(configuration, name, value)
     return configuration
-
-
-def get_snapshot(configuration: Configuration) -> int:
-    with ApiClient(configuration) as api_client:
-        return VPSSnapshotsApi(api_client).get_snapshot_v1(VM).id
 
 
 def refused(configuration: Configuration) -> str:
