@@ -10,6 +10,7 @@ show progress at every poll. Ctrl-C is not caught: it stops the wait, not the ac
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from typing import Callable, Optional, Union
@@ -32,6 +33,8 @@ DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_MAX_POLL_INTERVAL = 15.0
 _BACKOFF = 1.5
 _NOT_POLLED_YET = object()
+_NEVER = threading.Event()
+"""The stop of a wait nobody stops: never set."""
 _logger = logging.getLogger("hostinger_api")
 
 OnChange = Callable[[VPSV1ActionActionResource], None]
@@ -47,12 +50,15 @@ def poll_action(
     timeout: float = DEFAULT_TIMEOUT,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+    stop: Optional[threading.Event] = None,
 ) -> Iterator[VPSV1ActionActionResource]:
     """Yield the action as each poll sees it, until it finishes; the last one yielded succeeded.
 
     An action that ends in ``error`` is yielded, then ``ActionFailedError`` is raised. Running
-    out of time raises ``ActionTimeoutError``. Arguments are as for ``wait_for_action``, and are
-    checked when this is called, before the first poll.
+    out of time raises ``ActionTimeoutError``. Once ``stop`` is set (from another thread, say),
+    no further poll is sent and the iterator ends without raising: the action goes on. Other
+    arguments are as for ``wait_for_action``, and are checked when this is called, before the
+    first poll.
     """
     actions = client if isinstance(client, VPSActionsApi) else VPSActionsApi(client)
     check_id("virtual_machine_id", virtual_machine_id)
@@ -62,7 +68,9 @@ def poll_action(
     seconds = positive_seconds("timeout", timeout)
     interval = positive_seconds("poll_interval", poll_interval)
     max_interval = max(interval, positive_seconds("max_poll_interval", max_poll_interval))
-    return _polls(actions, virtual_machine_id, action_id, seconds, interval, max_interval)
+    return _polls(
+        actions, virtual_machine_id, action_id, seconds, interval, max_interval, stop or _NEVER
+    )
 
 
 def _polls(
@@ -72,10 +80,11 @@ def _polls(
     timeout: float,
     interval: float,
     max_interval: float,
+    stop: threading.Event,
 ) -> Iterator[VPSV1ActionActionResource]:
     ends = time.monotonic() + timeout
     last: Optional[VPSV1ActionActionResource] = None
-    while True:
+    while not stop.is_set():
         try:
             with deadline(max(ends - time.monotonic(), 1e-3)):
                 last = actions.get_action_details_v1(vm, action_id)
@@ -104,7 +113,8 @@ def _polls(
         remaining = ends - time.monotonic()
         if remaining <= 0:
             raise ActionTimeoutError(_still(action_id, vm, last, timeout), last)
-        time.sleep(min(interval, remaining))
+        if stop.wait(min(interval, remaining)):
+            return
         interval = min(interval * _BACKOFF, max_interval)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import pytest
@@ -21,6 +22,7 @@ from hostinger_api import (
     VPSActionsApi,
     poll_action,
     wait_for_action,
+    waiters,
 )
 from hostinger_api.testing import faults
 
@@ -180,7 +182,7 @@ def test_ctrl_c_is_not_swallowed(fake, api_client, snapshots, monkeypatch):
     def interrupted(seconds):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("hostinger_api.waiters.time.sleep", interrupted)
+    monkeypatch.setattr(waiters._NEVER, "wait", interrupted)  # Ctrl-C between two polls
     with pytest.raises(KeyboardInterrupt):
         wait_for_action(api_client, VM, action, **FAST)
 
@@ -188,3 +190,24 @@ def test_ctrl_c_is_not_swallowed(fake, api_client, snapshots, monkeypatch):
 def test_the_failed_and_timed_out_errors_are_openapi_exceptions():
     assert issubclass(ActionFailedError, OpenApiException)
     assert issubclass(ActionTimeoutError, OpenApiException)
+
+
+def test_a_stop_ends_the_polls_without_raising_and_sends_no_more(fake, api_client, snapshots):
+    fake.add_vm(VM, action_seconds=math.inf)
+    action = snapshots.create_snapshot_v1(VM)
+    stop = threading.Event()
+    polls = poll_action(api_client, VM, action, timeout=30, poll_interval=5, stop=stop)
+    assert next(polls).state == "created"
+    threading.Timer(0.2, stop.set).start()
+    started = time.monotonic()
+    assert list(polls) == []  # the 5 s wait ends when stop is set; no poll follows
+    assert time.monotonic() - started < 4
+    assert [request.method for request in fake.requests] == ["POST", "GET"]
+
+
+def test_a_stop_set_before_the_first_poll_sends_nothing(fake, api_client, snapshots):
+    action = snapshots.create_snapshot_v1(VM)
+    stop = threading.Event()
+    stop.set()
+    assert list(poll_action(api_client, VM, action, stop=stop)) == []
+    assert [request.method for request in fake.requests] == ["POST"]

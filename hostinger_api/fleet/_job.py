@@ -566,10 +566,13 @@ class VmRun:
             timeout=max(self.job.remaining(), 1e-3),
             poll_interval=self.job.poll_interval,
             max_poll_interval=self.job.max_poll_interval,
+            stop=self.job.stop,  # after Ctrl-C, no poll goes out, failing ones included
         ):
             if self.job.stop.is_set():
                 raise _Stopped
             yield seen
+        if self.job.stop.is_set():
+            raise _Stopped
 
     def _follow(self, action: Action) -> VmResult:
         if action.id is None:
