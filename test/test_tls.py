@@ -7,12 +7,12 @@ for the test run, which no machine trusts, for names chosen by the test.
 from __future__ import annotations
 
 import logging
-import threading
 import os
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 
