@@ -18,11 +18,11 @@ from hostinger_api.testing._server import FakeHostingerApi, RecordedRequest
 from hostinger_api.testing._service import (
     DEFAULT_TOKEN,
     FakeHostinger,
-    FakeResponse,
     FakeVm,
     VmAttributes,
     VmSpec,
 )
+from hostinger_api.testing._types import FakeResponse
 from hostinger_api.testing.faults import Fault
 
 __all__ = [

@@ -28,7 +28,8 @@ from typing import Any, Optional, Union
 from urllib.parse import parse_qs, urlsplit
 
 from hostinger_api.configuration import Configuration
-from hostinger_api.testing._service import FakeHostinger, FakeResponse, error_body
+from hostinger_api.testing._service import FakeHostinger
+from hostinger_api.testing._types import FakeResponse, error_body
 
 _logger = logging.getLogger("hostinger_api.testing")
 _REDACTED = "<redacted>"

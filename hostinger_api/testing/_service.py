@@ -14,19 +14,17 @@ import ipaddress
 import re
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from typing_extensions import Required, TypedDict, Unpack
 
 from hostinger_api.models.vpsv1_action_action_resource import ActionState
 from hostinger_api.testing._ratelimit import RateLimiter
-
-if TYPE_CHECKING:
-    from hostinger_api.testing.faults import Fault
+from hostinger_api.testing._types import Body, FakeResponse, Json, error_body
+from hostinger_api.testing.faults import Fault, error
 
 DEFAULT_TOKEN = "test-token"
 SNAPSHOT_LIFETIME = timedelta(days=20)
@@ -47,26 +45,6 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(_VM + r"/actions"), {"GET": "list_actions"}),
     (re.compile(_VM + r"/actions/(?P<action>[0-9]+)"), {"GET": "get_action"}),
 ]
-
-Json = dict[str, Any]
-Body = Union[Json, list[Any]]
-"""A JSON answer: an object, or an array (the list of virtual machines)."""
-
-
-@dataclass
-class FakeResponse:
-    """What the fake answers: a status, a body (JSON, or raw bytes sent as they are) and headers.
-
-    ``delay`` and ``drop`` come from an injected fault: wait that many seconds first, and hang
-    up ``"before"`` answering or ``"during"`` the body.
-    """
-
-    status: int
-    body: Union[Body, bytes]
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    drop: Optional[str] = None
-
 
 @dataclass
 class _Injection:
@@ -338,15 +316,6 @@ class _Action:
         }
 
 
-def error_body(message: str, errors: Optional[dict[str, list[str]]] = None) -> Json:
-    """An error body as Hostinger sends it: ``message``, maybe ``errors``, ``correlation_id``."""
-    body: Json = {"message": message}
-    if errors is not None:
-        body["errors"] = errors
-    body["correlation_id"] = str(uuid.uuid4())
-    return body
-
-
 def _error(
     status: int, message: str, errors: Optional[dict[str, list[str]]] = None
 ) -> FakeResponse:
@@ -529,8 +498,6 @@ class FakeHostinger:
         ``body`` is JSON, or bytes sent as they are (an HTML page, broken JSON); by default an
         error body with ``message`` and ``correlation_id``. Short for ``inject(faults.error())``.
         """
-        from hostinger_api.testing.faults import error
-
         self.inject(error(status, body, headers), times=times)
 
     # -- the API -----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
-from hostinger_api.testing._service import Body, FakeResponse, Json, error_body
+from hostinger_api.testing._types import Body, FakeResponse, Json, error_body
 
 BEFORE = "before"
 """``drop``: close the connection before sending anything back."""
