@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 import urllib3
@@ -166,3 +167,69 @@ def test_no_body_is_sent_with_a_204(fake):
 def test_an_impossible_fault_is_refused(arguments):
     with pytest.raises(ValueError, match=r"status|drop|delay"):
         Fault(**arguments)
+
+
+def test_a_connection_dropped_before_the_request_reached_the_service(fake):
+    fake.inject(faults.dropped_connection(performed=False))
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        send(fake, "POST")
+    assert fake.actions(VM) == []  # lost on the way in: nothing happened
+
+
+def test_an_error_after_the_service_performed_the_request(fake):
+    fake.inject(faults.error(502, performed=True))
+    response = send(fake, "POST")
+    assert response.status == 502
+    assert response.json()["message"] == "Injected fault 502"  # the gateway's, not the action
+    assert len(fake.actions(VM)) == 1  # performed
+
+
+def test_a_revoked_token_refuses_every_request_from_the_nth_on(fake):
+    fake.inject(faults.token_revoked(), after=2, times=10**6)
+    statuses = [send(fake).status for _ in range(5)]
+    assert statuses == [404, 404, 401, 401, 401]  # no snapshot, then the token no longer works
+    refused = send(fake, "POST")
+    assert (refused.status, refused.json()["message"]) == (401, "Unauthenticated")
+    assert fake.actions(VM) == []
+
+
+def test_a_vm_that_vanishes_after_some_of_its_requests(fake):
+    other = VM + 1
+    fake.add_vm(other)
+    fake.inject(faults.vm_gone(), vm=VM, after=1, times=10**6)
+    assert send(fake, "POST").status == 200  # its first request: performed
+    gone = send(fake, "GET", BASE)
+    assert (gone.status, gone.json()["message"]) == (404, "Virtual machine not found")
+    assert send(fake, "GET", f"/api/vps/v1/virtual-machines/{other}").status == 200
+    assert send(fake, "GET", BASE + "/actions").status == 404
+    assert len(fake.actions(VM)) == 1
+
+
+def test_after_counts_only_the_matching_requests_and_combines_with_every(fake):
+    fake.inject(faults.error(500), method="POST", after=1, every=2, times=2)
+    statuses = [send(fake, method).status for method in ["POST", "GET", "POST", "POST", "POST"]]
+    # POSTs: the 1st passes (after), then every 2nd of the rest gets the fault
+    assert statuses == [200, 200, 200, 500, 200]
+    assert fake.pending_faults() == 1
+
+
+def test_a_429_without_any_header(fake):
+    fake.inject(faults.rate_limited(retry_after=None))
+    response = send(fake)
+    assert response.status == 429
+    assert not [name for name in response.headers if "rate" in name.lower()]
+    assert "Retry-After" not in response.headers
+
+
+def test_each_request_is_recorded_with_when_the_fake_read_it(fake):
+    before = time.monotonic()
+    send(fake)
+    send(fake, "POST")
+    first, second = fake.requests
+    assert before <= first.received <= second.received <= time.monotonic()
+
+
+@pytest.mark.parametrize("arguments", [{"after": -1}, {"times": 0}, {"every": 0}])
+def test_an_impossible_schedule_is_refused(fake, arguments):
+    with pytest.raises(ValueError, match=r"1 or more|0 or more"):
+        fake.inject(faults.error(500), **arguments)

@@ -21,6 +21,7 @@ import ssl
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -56,13 +57,18 @@ _FORBIDDEN_IN_VALUE = re.compile(rb"[\x00\r\n]")
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the fake received. ``headers`` never holds the token."""
+    """One request the fake received. ``headers`` never holds the token.
+
+    ``received`` is ``time.monotonic()`` when the fake had read it: a test compares it with
+    when its code returned, to see that nothing was sent after.
+    """
 
     method: str
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes = field(repr=False)
+    received: float = field(default=0.0, compare=False)
 
     def header(self, name: str) -> Optional[str]:
         """A header's value by case-insensitive name, or None."""
@@ -344,6 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
                     for name, value in self.headers.items()
                 },
                 body=body,
+                received=time.monotonic(),
             )
         )
         try:

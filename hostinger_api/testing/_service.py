@@ -56,6 +56,7 @@ class _Injection:
     method: Optional[str]
     every: int
     seen: int = 0
+    after: int = 0
 
     def takes(self, method: str, vm: Optional[int]) -> bool:
         """Whether this request gets the fault (counting the requests it applies to)."""
@@ -64,7 +65,7 @@ class _Injection:
         ):
             return False
         self.seen += 1
-        return self.seen % self.every == 0
+        return self.seen > self.after and (self.seen - self.after) % self.every == 0
 
 
 def timestamp(moment: datetime) -> str:
@@ -438,6 +439,7 @@ class FakeHostinger:
         vm: Optional[int] = None,
         method: Optional[str] = None,
         every: int = 1,
+        after: int = 0,
     ) -> None:
         """Give the next ``times`` matching requests this fault (see ``testing.faults``).
 
@@ -445,13 +447,17 @@ class FakeHostinger:
         :param method: only requests with this method match (``"POST"``, say).
         :param every: only one matching request in ``every`` gets the fault, the others are
             answered normally: ``every=10`` spreads the faults thinly over a busy test.
+        :param after: the first ``after`` matching requests are answered normally: a token
+            revoked, or a VM deleted, half-way through a job.
         Faults injected earlier are used first.
         """
-        if times < 1 or every < 1:
-            raise ValueError("times and every must be 1 or more")
+        if times < 1 or every < 1 or after < 0:
+            raise ValueError("times and every must be 1 or more, and after 0 or more")
         with self._lock:
             self._injections.append(
-                _Injection(fault, times, vm, None if method is None else method.upper(), every)
+                _Injection(
+                    fault, times, vm, None if method is None else method.upper(), every, after=after
+                )
             )
 
     @property

@@ -7,11 +7,17 @@
 
 A fault either stands in for the service, or spoils its real answer:
 
-- not performed (``error``, ``rate_limited``, ``html_page``): the request was refused before
-  the service saw it, so nothing changed;
-- performed (all the others): the service handled the request, so its effect happened, and
-  then the answer was mangled, delayed or lost. This is the case where a client must not send a
-  POST again.
+- not performed (``error``, ``rate_limited``, ``html_page``, ``token_revoked``, ``vm_gone``,
+  ``dropped_connection(performed=False)``): the request was refused or lost before the service
+  saw it, so nothing changed;
+- performed (all the others, and ``error(..., performed=True)``): the service handled the
+  request, so its effect happened, and then the answer was mangled, delayed or lost. This is
+  the case where a client must not send a POST again.
+
+With ``fake.inject(fault, after=N, times=...)`` a fault starts at the request after the N-th
+that matches: ``fake.inject(faults.token_revoked(), after=20, times=10**6)`` revokes the token
+after 20 requests, ``fake.inject(faults.vm_gone(), vm=7, after=3, times=10**6)`` deletes VM 7
+after 3 of its requests.
 """
 
 from __future__ import annotations
@@ -81,10 +87,20 @@ class Fault:
 
 
 def error(
-    status: int, body: Union[Body, bytes, None] = None, headers: Optional[Mapping[str, str]] = None
+    status: int,
+    body: Union[Body, bytes, None] = None,
+    headers: Optional[Mapping[str, str]] = None,
+    *,
+    performed: bool = False,
 ) -> Fault:
-    """Refuse the request with ``status`` (an error body with ``message`` by default)."""
-    return Fault(status=status, body=body, headers=dict(headers or {}))
+    """Refuse the request with ``status`` (an error body with ``message`` by default).
+
+    ``performed=True``: the service handled the request first, and a gateway in front of it
+    answered ``status`` instead (a 502 or 504 after the upstream's answer came too late).
+    """
+    if performed and body is None:
+        body = error_body(f"Injected fault {status}")
+    return Fault(status=status, body=body, headers=dict(headers or {}), performed=performed)
 
 
 def rate_limited(retry_after: Union[float, str, None] = 1) -> Fault:
@@ -118,14 +134,29 @@ def truncated_json() -> Fault:
     return Fault(performed=True, truncate=True)
 
 
-def dropped_connection(when: str = BEFORE) -> Fault:
-    """Hang up before answering, or (``when="during"``) half-way through the body."""
-    return Fault(performed=True, drop=when)
+def dropped_connection(when: str = BEFORE, *, performed: bool = True) -> Fault:
+    """Hang up before answering, or (``when="during"``) half-way through the body.
+
+    By default the service handled the request first; ``performed=False``: the connection was
+    lost before the request reached it, and nothing changed (the client cannot tell which).
+    """
+    return Fault(performed=performed, drop=when)
 
 
 def slow(seconds: float) -> Fault:
     """Answer after ``seconds``: longer than the client's read timeout, it times out."""
     return Fault(performed=True, delay=seconds)
+
+
+def token_revoked() -> Fault:
+    """401 ``Unauthenticated``, as for a token revoked (or expired) since the last request."""
+    return Fault(status=401, body=error_body("Unauthenticated"))
+
+
+def vm_gone() -> Fault:
+    """404 ``Virtual machine not found``, as for a VM deleted since the last request; with
+    ``vm=`` and ``after=``, a VM that vanishes in the middle of a job."""
+    return Fault(status=404, body=error_body("Virtual machine not found"))
 
 
 def wrong_types() -> Fault:
