@@ -21,6 +21,7 @@ from hostinger_api._version import __version__
 
 if TYPE_CHECKING:
     from hostinger_api.api.vps_actions_api import VPSActionsApi
+    from hostinger_api.api.vps_backups_api import VPSBackupsApi
     from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
     from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
     from hostinger_api.api_client import ApiClient
@@ -69,6 +70,8 @@ if TYPE_CHECKING:
         VirtualMachineState,
         VPSV1ActionActionResource,
         VPSV1ActionListResponse,
+        VPSV1BackupBackupResource,
+        VPSV1BackupListResponse,
         VPSV1IPAddressIPAddressResource,
         VPSV1SnapshotSnapshotResource,
         VPSV1TemplateTemplateResource,
@@ -80,6 +83,7 @@ if TYPE_CHECKING:
 
 _MODULE_OF: dict[str, str] = {
     "VPSActionsApi": "hostinger_api.api.vps_actions_api",
+    "VPSBackupsApi": "hostinger_api.api.vps_backups_api",
     "VPSSnapshotsApi": "hostinger_api.api.vps_snapshots_api",
     "VPSVirtualMachineApi": "hostinger_api.api.vps_virtual_machine_api",
     "ApiClient": "hostinger_api.api_client",
@@ -138,6 +142,8 @@ _MODULE_OF: dict[str, str] = {
             "InlineObject1",
             "VPSV1ActionActionResource",
             "VPSV1ActionListResponse",
+            "VPSV1BackupBackupResource",
+            "VPSV1BackupListResponse",
             "VPSV1IPAddressIPAddressResource",
             "VPSV1SnapshotSnapshotResource",
             "VPSV1TemplateTemplateResource",

@@ -1,4 +1,4 @@
-"""The resources and error bodies of the VPS snapshot, action and virtual-machine operations."""
+"""The resources and error bodies of the VPS snapshot, action, VM and backup operations."""
 
 from hostinger_api.models.common_schema_error_response_schema import (
     CommonSchemaErrorResponseSchema,
@@ -19,6 +19,8 @@ from hostinger_api.models.vpsv1_action_action_resource import (
     VPSV1ActionActionResource,
 )
 from hostinger_api.models.vpsv1_action_list_response import VPSV1ActionListResponse
+from hostinger_api.models.vpsv1_backup_backup_resource import VPSV1BackupBackupResource
+from hostinger_api.models.vpsv1_backup_list_response import VPSV1BackupListResponse
 from hostinger_api.models.vpsv1_ip_address_ip_address_resource import (
     VPSV1IPAddressIPAddressResource,
 )
@@ -39,6 +41,8 @@ __all__ = [
     "InlineObject1",
     "VPSV1ActionActionResource",
     "VPSV1ActionListResponse",
+    "VPSV1BackupBackupResource",
+    "VPSV1BackupListResponse",
     "VPSV1IPAddressIPAddressResource",
     "VPSV1SnapshotSnapshotResource",
     "VPSV1TemplateTemplateResource",

@@ -22,6 +22,7 @@ from typing import Any, Callable, Optional, Union
 from typing_extensions import Required, TypedDict, Unpack
 
 from hostinger_api.models.vpsv1_action_action_resource import ActionState
+from hostinger_api.testing._backups import WEEKLY_BACKUPS, BackupShelf, default_size, page_number
 from hostinger_api.testing._ratelimit import RateLimiter
 from hostinger_api.testing._types import Body, FakeResponse, Json, error_body
 from hostinger_api.testing.faults import Fault, error
@@ -44,6 +45,8 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(_VM + r"/snapshot/restore"), {"POST": "restore_snapshot"}),
     (re.compile(_VM + r"/actions"), {"GET": "list_actions"}),
     (re.compile(_VM + r"/actions/(?P<action>[0-9]+)"), {"GET": "get_action"}),
+    (re.compile(_VM + r"/backups"), {"GET": "list_backups"}),
+    (re.compile(_VM + r"/backups/(?P<backup>[0-9]+)/restore"), {"POST": "restore_backup"}),
 ]
 
 @dataclass
@@ -332,7 +335,9 @@ class FakeHostinger:
     :param accept_any_vm: let every id exist, made on first use.
     :param action_seconds: how long an action takes from ``created`` to ``success``.
     :param restore_time: the ``restore_time`` snapshots report, in seconds.
-    :param per_page: how many actions a page of ``get_actions_v1`` holds.
+    :param per_page: how many actions (and backups) a page of ``get_actions_v1`` (and
+        ``get_backups_v1``) holds.
+    :param weekly_backups: how many weekly backups each VM has when it is made (``_backups``).
     :param rate_limit: ``(N, SECONDS)``: at most N requests per window of SECONDS per token
         (``testing._ratelimit``); None: no limit.
     :param block_after: with a rate limit, refuse every request of a token for
@@ -351,6 +356,7 @@ class FakeHostinger:
         action_seconds: float = 0.0,
         restore_time: int = 1800,
         per_page: int = 15,
+        weekly_backups: int = WEEKLY_BACKUPS,
         rate_limit: Optional[tuple[int, float]] = None,
         block_after: Optional[int] = None,
         block_span: float = 10.0,
@@ -359,6 +365,8 @@ class FakeHostinger:
     ) -> None:
         if action_seconds < 0 or per_page < 1:
             raise ValueError("action_seconds must be 0 or more, and per_page 1 or more")
+        if weekly_backups < 0:
+            raise ValueError(f"weekly_backups must be 0 or more, not {weekly_backups}")
         self._limiter = _limiter(
             rate_limit, block_after, block_span, block_seconds, rate_limit_headers
         )
@@ -367,6 +375,8 @@ class FakeHostinger:
         self.action_seconds = action_seconds
         self.restore_time = restore_time
         self.per_page = per_page
+        self.weekly_backups = weekly_backups
+        self._backups = BackupShelf()
         self._lock = threading.RLock()
         self._vms: dict[int, FakeVm] = {}
         self._actions: dict[int, _Action] = {}
@@ -409,6 +419,40 @@ class FakeHostinger:
         with self._lock:
             vm = self._vms.get(vm_id) or self._make_vm(vm_id, {})
             return dict(self._take_snapshot(vm, created_at or datetime.now(timezone.utc)))
+
+    def add_backup(
+        self,
+        vm_id: int,
+        *,
+        created_at: Optional[datetime] = None,
+        size: Optional[int] = None,
+        restore_time: Optional[int] = None,
+        location: Optional[str] = None,
+    ) -> Json:
+        """Give a virtual machine one more backup (made at ``created_at``, now by default).
+
+        ``size`` is in KB (a quarter of the VM's disk by default); ``restore_time`` in seconds
+        (3600); ``location`` ``nl-srv-nodebackups``. Returns the backup as the API shows it.
+        """
+        with self._lock:
+            vm = self._vms.get(vm_id) or self._make_vm(vm_id, {})
+            return self._backups.add(
+                vm_id,
+                created_at=created_at or datetime.now(timezone.utc),
+                size=default_size(vm.disk) if size is None else size,
+                restore_time=restore_time,
+                location=location,
+            )
+
+    def clear_backups(self, vm_id: int) -> None:
+        """Take every backup of a virtual machine away."""
+        with self._lock:
+            self._backups.clear(vm_id)
+
+    def backups(self, vm_id: int) -> list[Json]:
+        """The virtual machine's backups as the API would list them, newest first."""
+        with self._lock:
+            return self._backups.newest_first(vm_id)
 
     def vm(self, vm_id: int) -> Optional[Json]:
         """The virtual machine as the API would show it now, or None."""
@@ -600,6 +644,20 @@ class FakeHostinger:
     def _restore_snapshot(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
         return self._start(vm, "restore_snapshot", lambda at: None, needs_snapshot=True)
 
+    def _list_backups(self, vm: FakeVm, query: dict[str, list[str]]) -> FakeResponse:
+        page = page_number(query)
+        if page is None:
+            return _error(
+                422, "The given data was invalid.", {"page": ["The page must be at least 1."]}
+            )
+        return FakeResponse(200, self._backups.page(vm.id, page, self.per_page))
+
+    def _restore_backup(self, vm: FakeVm, query: dict[str, list[str]], backup: str) -> FakeResponse:
+        """Restore a backup: the VM's snapshot is deleted when the restore succeeds."""
+        if self._backups.find(vm.id, int(backup)) is None:
+            return _error(404, "Backup not found")
+        return self._start(vm, "restore_backup", lambda at: setattr(vm, "snapshot", None))
+
     def _get_action(self, vm: FakeVm, query: dict[str, list[str]], action: str) -> FakeResponse:
         found = self._actions.get(int(action))
         if found is None or found.vm is not vm:
@@ -651,6 +709,9 @@ class FakeHostinger:
             ipv6=_ipv6_address(serial),
             serial=serial,
         )
+        self._backups.add_weekly(
+            vm_id, count=self.weekly_backups, size=default_size(disk), now=vm.created_at
+        )
         return vm
 
     def _vm_json(self, vm: FakeVm) -> Json:
@@ -682,7 +743,7 @@ class FakeHostinger:
         if needs_snapshot and vm.snapshot is None:
             return _no_snapshot(vm, "restore" if name == "restore_snapshot" else "delete")
         on_finish: Optional[Callable[[], object]] = None
-        if name == "restore_snapshot":
+        if name in ("restore_snapshot", "restore_backup"):
             on_finish = _restoring(vm)
         action = _Action(
             id=self._next_action_id,
