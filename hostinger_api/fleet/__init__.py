@@ -52,6 +52,7 @@ from hostinger_api.fleet.report import (
     VmResult,
     duration_text,
 )
+from hostinger_api.fleet.status import StatusReport, StatusRow, Verdict, snapshot_status
 from hostinger_api.waiters import DEFAULT_MAX_POLL_INTERVAL
 
 __all__ = [
@@ -70,6 +71,9 @@ __all__ = [
     "Match",
     "OnProgress",
     "Outcome",
+    "StatusReport",
+    "StatusRow",
+    "Verdict",
     "Vm",
     "VmIds",
     "VmResult",
@@ -78,6 +82,7 @@ __all__ = [
     "duration_text",
     "restore_snapshots",
     "select_vms",
+    "snapshot_status",
 ]
 
 
