@@ -14,6 +14,7 @@ The modules, one job each::
     snapshot   snapshot get|create|delete|restore
     action     action get|list|wait, and the wait that --wait shares
     vm         vm list|get
+    backup     backup list|restore
     fleet      the many-VM form of snapshot create|delete|restore
     demo       the commands against the fake API
 """

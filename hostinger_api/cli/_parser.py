@@ -10,7 +10,7 @@ import argparse
 from typing import Any, Callable
 
 from hostinger_api._version import __version__
-from hostinger_api.cli import action, fleet, snapshot, vm
+from hostinger_api.cli import action, backup, fleet, snapshot, vm
 from hostinger_api.cli._args import positive_int, seconds
 from hostinger_api.cli._session import Session
 from hostinger_api.configuration import TOKEN_ENVIRONMENT_VARIABLE
@@ -131,6 +131,20 @@ def build_parser() -> argparse.ArgumentParser:
         leaf.add_argument("action_id", metavar="ACTION_ID", type=positive_int, help="action id")
     leaf = command(actions, "list", action.action_list, "list the VM's actions, newest first")
     leaf.add_argument("--page", metavar="N", type=positive_int, help="the page (default: 1)")
+
+    backups = groups.add_parser(
+        "backup", help="list the VM's backups, or restore one"
+    ).add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command(backups, "list", backup.backup_list, "list every backup of the VM, newest first")
+    leaf = command(
+        backups,
+        "restore",
+        backup.backup_restore,
+        "restore the VM from a backup (overwrites all its data, deletes its snapshot)",
+    )
+    leaf.add_argument("backup_id", metavar="BACKUP_ID", type=positive_int, help="backup id")
+    leaf.add_argument("--wait", action="store_true", help="wait for the action to finish")
+    leaf.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     vms = groups.add_parser(
         "vm", help="list the account's virtual machines, or show one"
