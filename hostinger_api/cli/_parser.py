@@ -10,7 +10,7 @@ import argparse
 from typing import Any, Callable
 
 from hostinger_api._version import __version__
-from hostinger_api.cli import action, backup, fleet, snapshot, vm
+from hostinger_api.cli import action, backup, fleet, snapshot, status, vm
 from hostinger_api.cli._args import positive_int, seconds
 from hostinger_api.cli._session import Session
 from hostinger_api.configuration import TOKEN_ENVIRONMENT_VARIABLE
@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
         if destroys:
             leaf.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         fleet.add_arguments(leaf, name)
+    leaf = command(
+        snapshots,
+        "status",
+        status.snapshot_status_command,
+        "is every VM protected? each VM's snapshot age, expiry and newest backup",
+        takes_vm=False,
+    )
+    leaf.epilog = status.STATUS_EPILOG
+    status.add_arguments(leaf)
 
     actions = groups.add_parser("action", help="get, list or wait for actions").add_subparsers(
         dest="command", required=True, metavar="COMMAND"
