@@ -420,3 +420,11 @@ def _described(python: Path) -> object:
 def test_the_same_surface_as_the_generated_package_4_3_1():
     """Parameters, defaults, return types, model modules and fields, compared with 4.3.1's."""
     assert _described(Path(sys.executable)) == _described(GENERATED_PYTHON)
+
+
+def test_both_operations_have_a_documented_example():
+    """The examples themselves run in test_docs.py, as every page's do."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "VPSBackupsApi.md").read_text()
+    for operation in ("get_backups_v1", "restore_backup_v1"):
+        assert f"api_instance.{operation}(virtual_machine_id" in page, operation
+        assert f"# **{operation}**" in page
