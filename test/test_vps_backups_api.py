@@ -215,6 +215,21 @@ def test_models_are_deserialized_by_name(fake, api_client):
     )
 
 
+def test_a_vm_made_on_first_use_has_its_weekly_backups_too():
+    with FakeHostingerApi(token=TOKEN, accept_any_vm=True) as fake:
+        client = ApiClient(fake.configuration())
+        listed = VPSBackupsApi(client).get_backups_v1(77).data
+        client.close()
+        assert [b.id for b in listed] == [b["id"] for b in fake.backups(77)]
+    assert len(listed) == WEEKLY_BACKUPS
+
+
+def test_a_passing_outage_on_the_list_is_retried(fake, backups):
+    fake.inject(faults.error(503), vm=VM)
+    assert len(backups.get_backups_v1(VM).data) == WEEKLY_BACKUPS
+    assert len(fake.requests) == 2, "a GET is retried after a 503"
+
+
 # -- restoring ---------------------------------------------------------------------------------
 
 
@@ -270,6 +285,18 @@ def test_restoring_without_a_snapshot_is_fine(fake, backups):
     action = backups.restore_backup_v1(VM, _newest_id(fake))
     assert fake.actions(VM)[-1]["id"] == action.id
     assert fake.actions(VM)[-1]["state"] == "success"
+
+
+def test_a_restore_whose_answer_may_be_lost_is_never_sent_twice(fake, backups):
+    fake.set_snapshot(VM)
+    fake.inject(
+        faults.Fault(performed=True, status=502, body={"message": "Bad gateway"}), method="POST"
+    )
+    with pytest.raises(ServiceException) as caught:
+        backups.restore_backup_v1(VM, _newest_id(fake))
+    assert caught.value.status == 502
+    assert [r.method for r in fake.requests] == ["POST"]
+    assert [a["name"] for a in fake.actions(VM)] == ["restore_backup"], "performed once"
 
 
 def test_an_unknown_backup_or_another_vms_backup_is_not_found(fake, backups):
