@@ -23,8 +23,10 @@ The tree::
     │   ├── ServiceException                    5xx
     │   ├── ResponseDecodeError                 a 2xx whose body is not the documented JSON;
     │   │                                       carries raw_body, the bytes as they came
-    │   └── ApiConnectionError                  no HTTP response at all (status 0)
-    │       └── ApiTimeoutError                 ... because a connect or read timed out
+    │   ├── ApiConnectionError                  no HTTP response at all (status 0)
+    │   │   └── ApiTimeoutError                 ... because a connect or read timed out
+    │   └── RequestNotSent                      not sent at all (status 0): the job was
+    │                                           stopped (``retry.stop_on``) before it left
     ├── ActionFailedError                       a waited-for action ended in state "error"
     └── ActionTimeoutError                      a waited-for action did not finish in time
 
@@ -295,6 +297,11 @@ class ApiConnectionError(ApiException):
 
 class ApiTimeoutError(ApiConnectionError):
     """Connecting or waiting for the response took longer than the timeout allowed."""
+
+
+class RequestNotSent(ApiException):
+    """The request never left the client: the job it belongs to was stopped (``retry.stop_on``)
+    while it waited in the rate gate or between attempts. Nothing reached the server."""
 
 
 class _ActionError(OpenApiException):

@@ -33,6 +33,7 @@ from typing import Optional
 from hostinger_api._checks import is_number
 from hostinger_api._headers import has_rate_limit_fields, parse_retry_after, read_rate_limit
 from hostinger_api.exceptions import ApiValueError, TooManyRequestsException
+from hostinger_api.retry import STOP_POLL
 
 _CUT = 0.7
 """After a 429 with no rate-limit fields, the rate becomes this share of the measured one."""
@@ -61,6 +62,10 @@ class GateTimeout(Exception):
         super().__init__(wait)
         self.wait = wait
         self.after_429 = after_429
+
+
+class GateStopped(Exception):
+    """Raised by ``admit`` when a stop event was set while the request waited: it was not sent."""
 
 
 @dataclass
@@ -136,16 +141,26 @@ class RateGate:
 
     # -- the two questions of the per-request path -------------------------------------------
 
-    def admit(self, ends: Optional[float] = None, *, honoured: float = 0.0) -> Ticket:
+    def admit(
+        self,
+        ends: Optional[float] = None,
+        *,
+        honoured: float = 0.0,
+        stop: tuple[threading.Event, ...] = (),
+    ) -> Ticket:
         """Wait until a request may go, and let it go; raise ``GateTimeout`` past ``ends``.
 
         :param ends: the ``time.monotonic()`` moment the request must be sent by, if any.
         :param honoured: a pause up to this moment was already waited out by the caller (the
             thread whose own 429 caused it, which slept through it under its retry policy).
+        :param stop: events that end the wait with ``GateStopped`` as soon as one is set
+            (looked at every ``STOP_POLL`` s while waiting).
         """
         with self._lock:
             held = False
             while True:
+                if stop and any(event.is_set() for event in stop):
+                    raise GateStopped
                 now = time.monotonic()
                 wait, opener = self._wait_needed(now, honoured)
                 if wait <= 0:
@@ -155,7 +170,7 @@ class RateGate:
                 if not held:
                     held = True
                     self._held += 1
-                self._lock.wait(wait)
+                self._lock.wait(min(wait, STOP_POLL) if stop else wait)
             self._in_flight += 1
             if self._rate() is not None:
                 self._tokens -= 1

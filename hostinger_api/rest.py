@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import ssl
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -58,13 +59,17 @@ from hostinger_api.exceptions import (
     ResponseDecodeError,
     body_field,
 )
-from hostinger_api.ratelimit import GateTimeout, RateGate, Ticket, gate_timeout_error
+from hostinger_api.ratelimit import GateStopped, GateTimeout, RateGate, Ticket, gate_timeout_error
 from hostinger_api.retry import (
     CONNECT,
     READ,
     RETRIED_STATUSES,
     RetryPolicy,
     current_deadline,
+    current_stop,
+    not_sent,
+    sleep_unless_stopped,
+    stopped,
 )
 
 __all__ = [
@@ -198,13 +203,16 @@ class RESTClientObject:
         policy = self.retry_policy
         gate = self.rate_gate
         ends, budget = _call_ends(policy)
+        stop = current_stop()
         retries = redirects = timeouts = 0
         waited = honoured = 0.0
         while True:
             ticket: Ticket | None = None
+            if stop and stopped(stop):
+                raise not_sent(method, url)
             if gate.engaged:
                 ticket, held = self._admit(
-                    gate, ends, policy.max_wait - waited, honoured, method, url
+                    gate, ends, policy.max_wait - waited, honoured, method, url, stop
                 )
                 waited += held
             try:
@@ -276,7 +284,7 @@ class RESTClientObject:
                 policy.total + 1,
                 wait,
             )
-            policy.sleep(wait)
+            sleep_unless_stopped(policy, wait, stop, method, url)
             waited += wait
 
     def _admit(
@@ -287,14 +295,19 @@ class RESTClientObject:
         honoured: float,
         method: str,
         url: str,
+        stop: tuple[threading.Event, ...],
     ) -> tuple[Ticket, float]:
         """Pass the client's rate gate, within the call's budget; returns the seconds it held."""
         started = time.monotonic()
         limit = started + max(wait_left, 0.0)
         try:
-            ticket = gate.admit(limit if ends is None else min(limit, ends), honoured=honoured)
+            ticket = gate.admit(
+                limit if ends is None else min(limit, ends), honoured=honoured, stop=stop
+            )
         except GateTimeout as refused:
             raise gate_timeout_error(refused, method, url) from None
+        except GateStopped:
+            raise not_sent(method, url) from None
         return ticket, ticket.sent_at - started
 
     def _send_once(

@@ -4,11 +4,25 @@ What is retried, and why:
 
 - a connection that could not be made, for any method: nothing was sent;
 - 429, for any method: the server refused the request without performing it;
-- 502, 503 and 504, a read timeout, and a connection dropped mid-response, for GET and DELETE
-  only: the request may have been performed, and a POST that may have been performed is never
-  sent twice. A read timeout is retried at most ``timeout_retries`` times (once by default): a
+- 502, 503 and 504, a read timeout, and a connection dropped mid-response, for GET only: the
+  request may have been performed, and only reading is harmless to repeat. A POST that may have
+  been performed is never sent twice, and neither is a DELETE: deleting a snapshot is not
+  idempotent at Hostinger (a second DELETE of a delete that was performed gets 422 or 409, which
+  would hide that the first one worked), so the ambiguous failure is raised for the caller to
+  check. A read timeout is retried at most ``timeout_retries`` times (once by default): a
   server that accepts and never answers is not a passing blip, and each such attempt costs a
   whole read timeout.
+
+Two context managers narrow this for the code inside them (they belong to the thread, and the
+asyncio task, that entered them):
+
+- ``sent_at_most_once()``: no request is sent a second time once an attempt may have reached
+  the server (read timeout, dropped connection, 502/503/504), GET included; a connection never
+  made and a 429 are still retried, since nothing was performed. The fleet job uses it so that
+  each of its requests is sent once and a lost answer is reconciled from the action list.
+- ``stop_on(event)``: once the event is set, no request leaves the client. A request waiting in
+  the rate gate or in a wait between attempts ends within about 0.1 s with ``RequestNotSent``;
+  one already sent is left to finish.
 
 Every call has a ``budget``: the seconds it may take in all, attempts, retries and waits
 included (120 by default). Each attempt's timeouts are cut to what is left of it, so no call
@@ -27,6 +41,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,12 +53,13 @@ import urllib3
 
 from hostinger_api._checks import is_number, positive_seconds
 from hostinger_api._headers import parse_retry_after as parse_retry_after
-from hostinger_api.exceptions import ApiValueError
+from hostinger_api.exceptions import ApiValueError, RequestNotSent
 
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 """Statuses that may be retried; all but 429 only for the methods in ``REPEATABLE_METHODS``."""
-REPEATABLE_METHODS = frozenset({"GET", "DELETE"})
-"""Methods that may be sent again after the server may have performed them."""
+REPEATABLE_METHODS = frozenset({"GET"})
+"""Methods that may be sent again after the server may have performed them (not DELETE: a
+second DELETE of a performed delete fails, so its outcome would be misreported)."""
 CONNECT = "connect"
 """An attempt failed before the request was sent: it could not connect."""
 READ = "read"
@@ -62,7 +78,7 @@ class RetryPolicy:
     :param max_wait: the most seconds one call spends waiting between attempts, in all.
     :param jitter: the fraction of each backoff wait that is random (0: none, 1: all), so that
         many clients refused together do not come back together.
-    :param timeout_retries: how many of the retries may follow a read timeout (GET and DELETE).
+    :param timeout_retries: how many of the retries may follow a read timeout (GET only).
     :param budget: the most seconds one call takes in all, retries and waits included; None
         for no limit but the attempts' own timeouts.
     """
@@ -124,7 +140,7 @@ class RetryPolicy:
         if failure == CONNECT or status == 429:
             return True
         if failure == READ or status in RETRIED_STATUSES:
-            return method in REPEATABLE_METHODS
+            return method in REPEATABLE_METHODS and not _AT_MOST_ONCE.get()
         return False
 
     def backoff(self, retry: int) -> float:
@@ -162,6 +178,10 @@ NO_RETRIES = RetryPolicy(total=0)
 """A policy that never retries."""
 
 _DEADLINE: ContextVar[Optional[float]] = ContextVar("hostinger_api_deadline", default=None)
+_AT_MOST_ONCE: ContextVar[bool] = ContextVar("hostinger_api_at_most_once", default=False)
+_STOP: ContextVar[tuple[threading.Event, ...]] = ContextVar("hostinger_api_stop", default=())
+STOP_POLL = 0.05
+"""Seconds between looks at the stop events while waiting (a set event ends a wait this soon)."""
 
 
 def current_deadline() -> Optional[float]:
@@ -184,3 +204,74 @@ def deadline(seconds: float) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+@contextmanager
+def sent_at_most_once() -> Iterator[None]:
+    """Send no request a second time, inside, once an attempt may have reached the server.
+
+    After a read timeout, a dropped connection or a 502/503/504 the failure is raised instead
+    of retried, whatever the method; a connection never made and a 429 (nothing was performed)
+    are still retried as the policy allows.
+    """
+    token = _AT_MOST_ONCE.set(True)
+    try:
+        yield
+    finally:
+        _AT_MOST_ONCE.reset(token)
+
+
+def sending_at_most_once() -> bool:
+    """Whether the calls made now are inside ``sent_at_most_once()``."""
+    return _AT_MOST_ONCE.get()
+
+
+@contextmanager
+def stop_on(event: threading.Event) -> Iterator[None]:
+    """Send no request, inside, once ``event`` is set.
+
+    A request waiting in the rate gate or between attempts then ends at once (within about
+    ``STOP_POLL`` s) with ``RequestNotSent``; a request already sent is left to finish. Nested
+    ``stop_on`` blocks add up: any of their events stops the calls.
+    """
+    if not isinstance(event, threading.Event):
+        raise ApiValueError(f"stop_on takes a threading.Event, not {event!r}")
+    token = _STOP.set((*_STOP.get(), event))
+    try:
+        yield
+    finally:
+        _STOP.reset(token)
+
+
+def current_stop() -> tuple[threading.Event, ...]:
+    """The events that stop calls made now (empty outside ``stop_on``)."""
+    return _STOP.get()
+
+
+def stopped(events: tuple[threading.Event, ...]) -> bool:
+    """Whether any of ``events`` is set."""
+    return any(event.is_set() for event in events)
+
+
+def not_sent(method: str, url: str) -> RequestNotSent:
+    """The failure of a request that a ``stop_on`` event kept from being sent."""
+    return RequestNotSent(
+        status=0, reason=f"Not sent: the job was stopped ({method} {url.split('?', 1)[0]})"
+    )
+
+
+def sleep_unless_stopped(
+    policy: RetryPolicy, seconds: float, events: tuple[threading.Event, ...], method: str, url: str
+) -> None:
+    """Wait between attempts; with stop events, end with ``RequestNotSent`` once one is set."""
+    if not events:
+        policy.sleep(seconds)
+        return
+    ends = time.monotonic() + seconds
+    while True:
+        if stopped(events):
+            raise not_sent(method, url)
+        left = ends - time.monotonic()
+        if left <= 0:
+            return
+        events[0].wait(min(left, STOP_POLL) if len(events) > 1 else left)

@@ -22,13 +22,14 @@ from hostinger_api import (
     ApiValueError,
     Configuration,
     NotFoundException,
+    RequestNotSent,
     ResponseDecodeError,
     ServiceException,
     TooManyRequestsException,
     VPSSnapshotsApi,
 )
 from hostinger_api.rest import RESTClientObject, build_timeout, is_socks_proxy_url, redacted
-from hostinger_api.retry import RetryPolicy, deadline
+from hostinger_api.retry import RetryPolicy, deadline, sent_at_most_once, stop_on
 from hostinger_api.testing import FakeHostingerApi, Fault, faults
 
 SNAPSHOT_PATH = f"/api/vps/v1/virtual-machines/{VM}/snapshot"
@@ -326,6 +327,135 @@ def test_a_read_timeout_is_retried_for_a_get_only(fake):
     with pytest.raises(ApiTimeoutError, match="Timed out for POST"):
         snapshots.create_snapshot_v1(VM, _request_timeout=(5, 0.2))
     assert [r.method for r in fake.requests] == ["GET", "GET", "POST"]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [faults.error(502), faults.error(504, performed=True), faults.dropped_connection()],
+    ids=["502", "504", "dropped"],
+)
+def test_a_delete_that_may_have_been_performed_is_never_sent_again(fake, fault):
+    fake.set_snapshot(VM)
+    fake.inject(fault, method="DELETE")
+    snapshots, retry = recording_client(fake)
+    with pytest.raises(ApiException):
+        snapshots.delete_snapshot_v1(VM)
+    assert [r.method for r in fake.requests] == ["DELETE"]
+    assert retry.slept == []
+
+
+def test_a_delete_refused_with_429_is_still_retried(fake):
+    fake.set_snapshot(VM)
+    fake.inject(faults.rate_limited(retry_after=1), method="DELETE")
+    snapshots, retry = recording_client(fake)
+    snapshots.delete_snapshot_v1(VM)
+    assert [r.method for r in fake.requests] == ["DELETE", "DELETE"]
+    assert retry.slept == [1.0]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        faults.error(502),
+        faults.error(503, headers={"Retry-After": "1"}),
+        faults.error(504),
+        faults.dropped_connection(),
+        faults.dropped_connection("during"),
+        faults.slow(3),
+    ],
+    ids=["502", "503", "504", "dropped", "dropped-mid-body", "read-timeout"],
+)
+def test_sent_at_most_once_sends_not_even_a_get_twice(fake, fault):
+    fake.set_snapshot(VM)
+    fake.inject(fault)
+    snapshots, retry = recording_client(fake)
+    with sent_at_most_once(), pytest.raises(ApiException):
+        snapshots.get_snapshot_v1(VM, _request_timeout=(5, 0.3))
+    assert len(fake.requests) == 1
+    assert retry.slept == []
+    fake.inject(fault)  # outside the block, the same failure is retried again
+    assert snapshots.get_snapshot_v1(VM, _request_timeout=(5, 0.3)).id == 1
+
+
+def test_sent_at_most_once_still_retries_a_429_and_a_connection_never_made(fake):
+    fake.inject(faults.rate_limited(retry_after=1))
+    snapshots, retry = recording_client(fake)
+    with sent_at_most_once():
+        assert snapshots.create_snapshot_v1(VM).state == "created"
+    assert retry.slept == [1.0]
+    assert [r.method for r in fake.requests] == ["POST", "POST"]
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    configuration = Configuration(host=f"http://127.0.0.1:{port}", access_token=TOKEN)
+    configuration.retries = never_made = RecordingPolicy(total=2, jitter=0)
+    with sent_at_most_once(), pytest.raises(ApiConnectionError, match=r"\(3 attempts\)"):
+        VPSSnapshotsApi(ApiClient(configuration)).create_snapshot_v1(VM)
+    assert never_made.slept == [0.5, 1.0]
+
+
+def test_a_stopped_job_sends_nothing(fake):
+    event = threading.Event()
+    event.set()
+    snapshots, _ = recording_client(fake)
+    with stop_on(event), pytest.raises(RequestNotSent, match="the job was stopped") as caught:
+        snapshots.create_snapshot_v1(VM)
+    assert caught.value.status == 0
+    assert TOKEN not in str(caught.value)
+    assert fake.requests == []
+
+
+def test_a_request_waiting_in_the_rate_gate_ends_when_the_job_stops(fake):
+    fake.inject(faults.rate_limited(retry_after=30))
+    snapshots, _ = recording_client(fake, total=0, max_wait=60)
+    with pytest.raises(TooManyRequestsException):
+        snapshots.get_snapshot_v1(VM)  # the gate now holds every request for 30 s
+    event = threading.Event()
+    outcome: list[BaseException] = []
+
+    def restore() -> None:
+        with stop_on(event):
+            try:
+                snapshots.restore_snapshot_v1(VM)
+            except BaseException as error:  # handed to the test
+                outcome.append(error)
+
+    worker = threading.Thread(target=restore)
+    worker.start()
+    time.sleep(0.3)
+    assert worker.is_alive(), "it waits in the gate"
+    event.set()
+    stopped_at = time.monotonic()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert time.monotonic() - stopped_at < 5
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], RequestNotSent)
+    assert [r.method for r in fake.requests] == ["GET"]
+
+
+def test_a_request_waiting_to_retry_ends_when_the_job_stops(fake):
+    fake.inject(faults.rate_limited(retry_after=20))
+    configuration = fake.configuration()
+    configuration.retries = RetryPolicy(max_wait=60)
+    snapshots = VPSSnapshotsApi(ApiClient(configuration))
+    event = threading.Event()
+    threading.Timer(0.3, event.set).start()
+    started = time.monotonic()
+    with stop_on(event), pytest.raises(RequestNotSent):
+        snapshots.create_snapshot_v1(VM)
+    assert time.monotonic() - started < 5
+    assert [r.method for r in fake.requests] == ["POST"]
+
+
+def test_a_request_already_sent_is_not_stopped(fake):
+    fake.inject(faults.slow(0.6))
+    snapshots, _ = recording_client(fake)
+    event = threading.Event()
+    threading.Timer(0.2, event.set).start()
+    with stop_on(event):
+        assert snapshots.create_snapshot_v1(VM).state == "created"
+    assert event.is_set()
+    assert [r.method for r in fake.requests] == ["POST"]
 
 
 def test_a_body_cut_short_is_retried_for_a_get(fake):

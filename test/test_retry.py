@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -9,14 +10,19 @@ from email.utils import format_datetime
 import pytest
 import urllib3
 
-from hostinger_api import ApiValueError, Configuration, RetryPolicy
+from hostinger_api import ApiException, ApiValueError, Configuration, RequestNotSent, RetryPolicy
 from hostinger_api.retry import (
     CONNECT,
     NO_RETRIES,
     READ,
     current_deadline,
+    current_stop,
     deadline,
     parse_retry_after,
+    sending_at_most_once,
+    sent_at_most_once,
+    sleep_unless_stopped,
+    stop_on,
 )
 
 
@@ -88,10 +94,12 @@ def test_a_policy_with_impossible_values_is_refused(arguments):
         ("POST", 429, None, True),
         ("DELETE", 429, None, True),
         ("GET", None, READ, True),
-        ("DELETE", None, READ, True),
+        ("DELETE", None, READ, False),
         ("POST", None, READ, False),
         ("GET", 503, None, True),
-        ("DELETE", 502, None, True),
+        ("DELETE", 502, None, False),
+        ("DELETE", 504, None, False),
+        ("DELETE", None, CONNECT, True),
         ("GET", 504, None, True),
         ("POST", 502, None, False),
         ("POST", 503, None, False),
@@ -182,3 +190,86 @@ def test_a_deadline_holds_inside_its_block_only_and_an_earlier_outer_one_wins():
 def test_a_deadline_needs_time(seconds):
     with pytest.raises(ApiValueError, match="seconds"), deadline(seconds):
         pass
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "failure", "allowed"),
+    [
+        ("GET", None, CONNECT, True),
+        ("POST", None, CONNECT, True),
+        ("GET", 429, None, True),
+        ("POST", 429, None, True),
+        ("GET", None, READ, False),
+        ("GET", 502, None, False),
+        ("GET", 503, None, False),
+        ("GET", 504, None, False),
+        ("DELETE", None, READ, False),
+    ],
+)
+def test_sent_at_most_once_retries_only_what_was_never_performed(method, status, failure, allowed):
+    policy = RetryPolicy()
+    assert not sending_at_most_once()
+    with sent_at_most_once():
+        assert sending_at_most_once()
+        assert policy.allows(method, status=status, failure=failure) is allowed
+    assert not sending_at_most_once()
+    assert policy.allows("GET", status=503) is True
+
+
+def test_sent_at_most_once_belongs_to_its_thread():
+    seen = []
+    with sent_at_most_once():
+        thread = threading.Thread(target=lambda: seen.append(sending_at_most_once()))
+        thread.start()
+        thread.join()
+    assert seen == [False]
+
+
+def test_stop_on_events_nest_and_end_with_their_block():
+    first, second = threading.Event(), threading.Event()
+    assert current_stop() == ()
+    with stop_on(first):
+        with stop_on(second):
+            assert current_stop() == (first, second)
+        assert current_stop() == (first,)
+    assert current_stop() == ()
+
+
+def test_stop_on_takes_an_event_only():
+    with pytest.raises(ApiValueError, match=r"threading\.Event"), stop_on(True):  # type: ignore[arg-type]
+        pass
+
+
+def test_a_wait_between_attempts_ends_soon_after_the_stop_event_is_set():
+    event = threading.Event()
+    threading.Timer(0.2, event.set).start()
+    started = time.monotonic()
+    stopped_message = r"Not sent: the job was stopped \(GET https://h/api/x\)"
+    with pytest.raises(RequestNotSent, match=stopped_message) as caught:
+        sleep_unless_stopped(RetryPolicy(), 30, (event,), "GET", "https://h/api/x?token=no")
+    assert time.monotonic() - started < 5
+    assert isinstance(caught.value, ApiException)
+    assert caught.value.status == 0
+
+
+def test_a_wait_with_several_stop_events_ends_on_any_of_them():
+    events = (threading.Event(), threading.Event())
+    threading.Timer(0.2, events[1].set).start()
+    started = time.monotonic()
+    with pytest.raises(RequestNotSent):
+        sleep_unless_stopped(RetryPolicy(), 30, events, "GET", "https://h/api/x")
+    assert time.monotonic() - started < 5
+
+
+def test_a_wait_with_no_stop_event_set_waits_it_out():
+    slept = []
+
+    class Counting(RetryPolicy):
+        def sleep(self, seconds: float) -> None:
+            slept.append(seconds)
+
+    sleep_unless_stopped(Counting(), 2.5, (), "GET", "https://h/api/x")
+    assert slept == [2.5]
+    started = time.monotonic()
+    sleep_unless_stopped(RetryPolicy(), 0.1, (threading.Event(),), "GET", "https://h/api/x")
+    assert time.monotonic() - started >= 0.09
