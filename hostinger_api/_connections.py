@@ -11,14 +11,18 @@ module imports nothing of the transport, so no two modules import each other.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import os
+import queue
 import re
 import socket
 import ssl
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 import urllib3
@@ -56,11 +60,15 @@ def is_socks_proxy_url(url: str | None) -> bool:
 _logger = logging.getLogger("hostinger_api")
 
 
-def build_pool_manager(configuration: Configuration) -> urllib3.PoolManager:
+def build_pool_manager(
+    configuration: Configuration, *, announce: bool = True
+) -> urllib3.PoolManager:
     """The pool manager for these settings: direct, or through ``Configuration.proxy``.
 
     urllib3 is told never to retry: the transport's retry loop decides. A proxy URL that cannot
     be used, or a SOCKS proxy without PySocks, is refused here, with its credentials hidden.
+    ``announce=False`` (a forked child renewing its parent's manager) checks no file and logs
+    nothing: the parent did both when the client was made.
     """
     pool_args: dict[str, Any] = {
         "num_pools": 4,
@@ -98,7 +106,10 @@ def build_pool_manager(configuration: Configuration) -> urllib3.PoolManager:
             raise ApiValueError(_hide_credentials(message, proxy)) from None
     else:
         manager = urllib3.PoolManager(**pool_args)
-    _check_tls_settings(configuration, manager)
+    if announce:
+        _check_tls_settings(configuration)
+    if not configuration.verify_ssl:
+        _quiet_https(manager)
     return manager
 
 
@@ -178,12 +189,12 @@ def _tls_said(error: BaseException) -> str:
     return said + text
 
 
-def _check_tls_settings(configuration: Configuration, pool_manager: urllib3.PoolManager) -> None:
+def _check_tls_settings(configuration: Configuration) -> None:
     """Refuse certificate files that are not there, and say once that verification is off.
 
     A missing file would otherwise surface at each request as a dropped connection, retried.
     With ``verify_ssl`` off, this client logs one warning when it is created, and urllib3's
-    ``InsecureRequestWarning`` is not repeated for its requests.
+    ``InsecureRequestWarning`` is not repeated for its requests (``_quiet_https``).
     """
     for name in ("ssl_ca_cert", "cert_file", "key_file"):
         path = getattr(configuration, name)
@@ -197,6 +208,10 @@ def _check_tls_settings(configuration: Configuration, pool_manager: urllib3.Pool
         "server's CA in Configuration.ssl_ca_cert instead",
         configuration.host,
     )
+
+
+def _quiet_https(pool_manager: urllib3.PoolManager) -> None:
+    """Have the manager's HTTPS pools connect without urllib3's warning at every request."""
     classes = pool_manager.pool_classes_by_scheme
     https = classes["https"]
     quiet = type(f"Quiet{https.__name__}", (_WarnedOnce, https), {})
@@ -291,3 +306,63 @@ def _hide_credentials(text: str, url: str) -> str:
 def cause_of(error: Exception) -> Exception:
     """What failed under urllib3's ``MaxRetryError``, which says only that something did."""
     return error.reason if isinstance(error, MaxRetryError) and error.reason else error
+
+
+# -- after os.fork() ------------------------------------------------------------------------
+
+
+class _Renewable(Protocol):
+    def _after_fork_in_child(self) -> None: ...
+
+
+_RENEWED: weakref.WeakSet[_Renewable] = weakref.WeakSet()
+
+
+def renew_after_fork(owner: _Renewable) -> None:
+    """Have ``owner._after_fork_in_child()`` run in every child forked while ``owner`` lives.
+
+    A child that went on with its parent's pooled sockets would send its requests down the
+    parent's connections and read the parent's answers (and the parent the child's), with no
+    error; a lock another thread held at the fork would stay held in the child for ever. So
+    each client takes new sockets and new locks in the child; the parent's are left as they are.
+    """
+    _RENEWED.add(owner)
+
+
+def _renew_in_child() -> None:
+    for owner in list(_RENEWED):
+        try:
+            owner._after_fork_in_child()
+        except Exception:  # one client that cannot renew must not stop the others
+            _logger.exception("A client could not renew its connections after a fork")
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=_renew_in_child)
+
+
+def forget_in_child(
+    pool_manager: urllib3.PoolManager, pools: Iterable[urllib3.HTTPConnectionPool]
+) -> None:
+    """In a forked child, close the child's copies of the parent's idle pooled sockets.
+
+    No lock is taken: a thread of the parent (which does not exist here) may have held one at
+    the fork. The pools' queues get new locks, so that urllib3's clean-up of a pool when it is
+    collected cannot hang on one. Closing the child's copy of a socket leaves the parent's
+    connection open. A connection another thread had taken out of its pool at the fork stays
+    with that thread, which the child does not have; it is never used again.
+    """
+    container = getattr(pool_manager.pools, "_container", {})  # read without its lock
+    for pool in [*pools, *list(container.values())]:
+        idle = getattr(pool, "pool", None)
+        if not isinstance(idle, queue.Queue):
+            continue
+        for connection in list(idle.queue):
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    connection.close()
+        idle.queue.clear()
+        idle.mutex = threading.Lock()
+        idle.not_empty = threading.Condition(idle.mutex)
+        idle.not_full = threading.Condition(idle.mutex)
+        idle.all_tasks_done = threading.Condition(idle.mutex)

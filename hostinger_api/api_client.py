@@ -1,7 +1,9 @@
 """Builds requests, authenticates them, and turns responses into models or exceptions.
 
 The only module that knows about JSON. One ``ApiClient`` may be shared by many threads: its
-pool manager is thread-safe, and a call changes no state of the client.
+pool manager is thread-safe, and a call changes no state of the client. A client made before
+``os.fork()`` works in the parent and the child alike: the child gets its own connections and
+rate gate, never the parent's sockets.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import datetime
 import decimal
 import enum
 import json
+import os
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -486,6 +489,19 @@ class ApiClient:
     def select_header_content_type(self, content_types: Sequence[str]) -> str | None:
         """The JSON one among ``content_types``, else the first, else None."""
         return self.select_header_accept(content_types)
+
+
+def _new_default_lock() -> None:
+    """In a child of ``os.fork()``: a thread the child does not have may hold the old lock.
+
+    The client's own connections and rate gate are renewed by its transport
+    (``hostinger_api._connections.renew_after_fork``).
+    """
+    ApiClient._default_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_new_default_lock)
 
 
 _MODEL_CLASS = type(BaseModel)

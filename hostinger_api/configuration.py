@@ -327,3 +327,12 @@ class Configuration:
             f"Host: {self.host}\n"
             f"Token set: {'yes' if self.access_token else 'no'}"
         )
+
+
+def _new_default_lock() -> None:
+    """In a child of ``os.fork()``: a thread the child does not have may hold the old lock."""
+    Configuration._default_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_new_default_lock)

@@ -46,7 +46,9 @@ from hostinger_api._connections import (
 from hostinger_api._connections import (
     build_pool_manager,
     cause_of,
+    forget_in_child,
     is_socks_proxy_url,
+    renew_after_fork,
     transport_error,
     tunnel_refusal,
 )
@@ -160,6 +162,22 @@ class RESTClientObject:
         self.pool_manager: urllib3.PoolManager = build_pool_manager(configuration)
         # A proxy for http:// rewrites each request, so only its manager may send them.
         self._direct = not isinstance(self.pool_manager, urllib3.ProxyManager)
+        renew_after_fork(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a child of ``os.fork()``: new sockets and a new rate gate, none of the parent's.
+
+        The parent's pooled connections would carry both processes' requests and mix up their
+        answers, and a lock held at the fork by a thread the child does not have would never
+        be released. What the gate had learned starts afresh in the child.
+        """
+        forget_in_child(self.pool_manager, self._pools.values())
+        self._pools = {}
+        self.pool_manager = build_pool_manager(self.configuration, announce=False)
+        self.rate_gate = RateGate(
+            self.configuration.max_requests_per_second,
+            learn=self.configuration.shared_rate_limit,
+        )
 
     def close(self) -> None:
         """Close every pooled connection; the next request opens new ones."""
