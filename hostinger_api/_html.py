@@ -27,6 +27,14 @@ def fields_table(title: str, fields: Iterable[tuple[str, Any]]) -> str:
     return _TABLE.format(caption + rows)
 
 
+def badge(text: str, colour: str) -> str:
+    """A word in white on a coloured background (a verdict, an outcome): seen at a glance."""
+    return (
+        f'<span style="background:{colour};color:#fff;padding:0 6px;border-radius:3px;'
+        f'font-weight:bold">{escape(text)}</span>'
+    )
+
+
 def cell(value: Any) -> str:
     """One value as HTML: models and mappings as nested tables, lists of models as a grid."""
     if isinstance(value, BaseModel):

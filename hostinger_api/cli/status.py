@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 from hostinger_api.cli._args import concurrency, duration, positive_int
 from hostinger_api.cli._session import EXIT_API_ERROR, EXIT_OK, Session, UsageError
 from hostinger_api.fleet import DEFAULT_CONCURRENCY, duration_text
-from hostinger_api.fleet.metrics import write_status_metrics
+from hostinger_api.fleet.metrics import check_path, write_status_metrics
 from hostinger_api.fleet.status import DEFAULT_EXPIRING_WITHIN, StatusReport, snapshot_status
 
 EXIT_NOT_PROTECTED = 3
@@ -101,7 +100,7 @@ def snapshot_status_command(session: Session) -> int:
     if not (options.all or options.vm_id or options.match):
         raise UsageError("give one or more VM ids, --all, or --match GLOB")
     if options.metrics_file is not None:
-        check_metrics_path(options.metrics_file)
+        check_path(options.metrics_file)
     report = snapshot_status(
         session.api_client,
         vms=options.vm_id or None,
@@ -134,14 +133,3 @@ def status_exit_code(report: StatusReport) -> int:
     if counts["unknown"]:
         return EXIT_API_ERROR
     return EXIT_OK if report.ok else EXIT_NOT_PROTECTED
-
-
-def check_metrics_path(path: str) -> None:
-    """Refuse, before anything is sent, a metrics file that could not be written."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise UsageError(f"--metrics-file {path} is a folder: give a file name, such as x.prom")
-    if not os.path.isdir(folder):
-        raise UsageError(f"--metrics-file {path}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"--metrics-file {path}: the folder {folder} is not writable")

@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Optional, Union
 
+from hostinger_api.exceptions import ApiValueError
 from hostinger_api.fleet.report import FleetReport, Outcome
 from hostinger_api.fleet.status import StatusReport, Verdict
 
@@ -184,6 +185,19 @@ def previous_success(path: PathLike, operation: str) -> Optional[float]:
     return None
 
 
+def check_path(path: PathLike) -> None:
+    """Refuse (``ApiValueError``), before anything is sent, a metrics file that could not be
+    written: a folder, or a file in a missing or read-only folder."""
+    name = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(name))
+    if os.path.isdir(name):
+        raise ApiValueError(f"metrics file {name} is a folder: give a file name, such as x.prom")
+    if not os.path.isdir(folder):
+        raise ApiValueError(f"metrics file {name}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ApiValueError(f"metrics file {name}: the folder {folder} is not writable")
+
+
 def write_textfile(path: PathLike, text: str) -> None:
     """Replace the file at ``path`` with ``text`` in one step (see the module docstring).
 
@@ -239,3 +253,21 @@ def write_job_metrics(
         operation, report, previous_success=previous_success(path, operation), duration=duration
     )
     write_textfile(path, text)
+
+
+class JobMetricsFile:
+    """The metrics file of one fleet run: its path checked at the start, written at the end.
+
+    ``write(report)`` after the job; ``write(None)`` when it raised before its report (the VMs
+    could not be listed), which counts as a failed run.
+    """
+
+    def __init__(self, path: PathLike, operation: str) -> None:
+        check_path(path)
+        self.path = path
+        self.operation = operation
+        self.started = time.monotonic()
+
+    def write(self, report: Optional[FleetReport]) -> None:
+        took = None if report is not None else time.monotonic() - self.started
+        write_job_metrics(self.path, self.operation, report, duration=took)

@@ -13,7 +13,7 @@ from enum import Enum
 from html import escape
 from typing import Any, Callable, Optional, Union
 
-from hostinger_api._html import cell
+from hostinger_api._html import badge, cell
 from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
 
 Action = VPSV1ActionActionResource
@@ -113,7 +113,9 @@ class FleetReport:
                 for value in (
                     cell(result.vm_id),
                     cell(result.hostname),
-                    f"<b>{escape(result.outcome.value)}</b>",
+                    badge(
+                        result.outcome.value, _OUTCOME_COLOURS.get(result.outcome.value, "#6b6b6b")
+                    ),
                     cell(_action_text(result.action)),
                     cell(result.reason),
                 )
@@ -152,6 +154,20 @@ class FleetInterrupted(KeyboardInterrupt):
 
 
 OnProgress = Callable[[FleetProgress], None]
+
+
+_OUTCOME_COLOURS = {
+    "succeeded": "#1b7f3b",
+    "started": "#2f6db5",
+    "planned": "#2f6db5",
+    "skipped": "#6b6b6b",
+    "failed": "#c0162b",
+    "error": "#c0162b",
+    "unknown": "#b35c00",
+    "timed_out": "#b35c00",
+    "interrupted": "#7a3db5",
+}
+"""Each outcome's colour in a notebook: green done, blue started, red failed, orange unsure."""
 
 
 def _action_text(action: Optional[Action]) -> Optional[str]:

@@ -30,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from hostinger_api._checks import positive_seconds
 from hostinger_api.api.vps_actions_api import VPSActionsApi
@@ -58,7 +58,6 @@ from hostinger_api.fleet.status_report import (
     StatusReport,
     StatusRow,
     Verdict,
-    badge,
     error_text,
     span_text,
     verdict_of,
@@ -72,7 +71,6 @@ __all__ = [
     "StatusReport",
     "StatusRow",
     "Verdict",
-    "badge",
     "snapshot_status",
     "span_text",
     "verdict_of",
@@ -123,7 +121,7 @@ def snapshot_status(
 @dataclass
 class _Audit:
     client: ApiClient
-    ids: Optional[list[int]]
+    ids: Optional[list[Any]]  # what check_vms returns: VM ids (or listed VMs)
     patterns: Optional[list[str]]
     max_age: Optional[timedelta]
     expiring_within: timedelta

@@ -13,7 +13,7 @@ from enum import Enum
 from html import escape
 from typing import Any, Optional
 
-from hostinger_api._html import cell
+from hostinger_api._html import badge, cell
 from hostinger_api.fleet.report import Action
 from hostinger_api.models.vpsv1_snapshot_snapshot_resource import VPSV1SnapshotSnapshotResource
 
@@ -213,14 +213,6 @@ class StatusReport:
             f"{escape(self.summary_line())}</caption>"
             f"<tr>{head}</tr>{body}</table>"
         )
-
-
-def badge(text: str, colour: str) -> str:
-    """A word in white on a coloured background: visible at a glance in a notebook."""
-    return (
-        f'<span style="background:{colour};color:#fff;padding:0 6px;border-radius:3px;'
-        f'font-weight:bold">{escape(text)}</span>'
-    )
 
 
 def verdict_of(
