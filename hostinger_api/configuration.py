@@ -16,7 +16,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar, Optional, TypedDict, Union
 
-from hostinger_api import environment
+from hostinger_api import environment, state
 from hostinger_api._version import __version__
 
 DEFAULT_HOST = "https://developers.hostinger.com"
@@ -69,6 +69,13 @@ class Configuration:
     :param ca_cert_data: the same, as PEM text or DER bytes.
     :param debug: log each request and response at DEBUG (without the token).
 
+    ``state_dir`` is the folder where the client remembers, between processes, a pause the
+    server asked for and which fleet run holds the lock (``hostinger_api.state``). Until set,
+    it follows the environment each time it is read (``$HOSTINGER_API_STATE_DIR``, then
+    ``$STATE_DIRECTORY``, ``$XDG_STATE_HOME/hostinger-api``, ``~/.local/state/hostinger-api``);
+    the folder is made only when first written. None turns all of this off.
+    ``token_source`` says where the token came from, for ``hostinger-api config``.
+
     ``api_key``, ``api_key_prefix``, ``username`` and ``password`` are accepted so that code
     written for the generated package runs, and kept; Hostinger only uses the bearer token.
     So are the attributes ``temp_folder_path`` and ``refresh_api_key_hook``, unused here.
@@ -107,9 +114,13 @@ class Configuration:
         self.api_key_prefix = api_key_prefix or {}
         self.username = username
         self.password = password
+        self.token_source = "access_token argument"  # noqa: S105 (a source, not a token)
         if access_token is None:
             access_token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None
+            self.token_source = TOKEN_ENVIRONMENT_VARIABLE if access_token else "none"
         self.access_token = access_token
+        self._state_dir: str | None = None
+        self._state_dir_set = False  # until set, the environment's folder, read when asked
 
         self.verify_ssl = True
         self.ssl_ca_cert = ssl_ca_cert
@@ -190,20 +201,43 @@ class Configuration:
         access_token: str | None = None,
         *,
         environ: Mapping[str, str] | None = None,
+        token_file: str | None = None,
     ) -> Configuration:
-        """A configuration that also follows the proxy and CA bundle variables of the environment.
+        """A configuration that also follows the proxy, CA bundle and token file variables.
 
         ``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, ``SSL_CERT_FILE`` and
         ``REQUESTS_CA_BUNDLE``, read as curl, requests and httpx read them (see
-        ``hostinger_api.environment``), for the host given here. ``Configuration()`` itself
-        reads none of them, as the generated package does not; the command line uses this.
-        Raises ``ApiValueError`` when a CA bundle variable names no file.
+        ``hostinger_api.environment``), for the host given here. Without ``access_token``,
+        the token comes from the first of: ``token_file``, ``HOSTINGER_API_TOKEN_FILE``,
+        ``HOSTINGER_API_TOKEN``, ``$CREDENTIALS_DIRECTORY/hostinger-api-token`` (systemd's
+        ``LoadCredential=``). ``Configuration()`` itself reads none of them but
+        ``HOSTINGER_API_TOKEN``, as the generated package does; the command line uses this.
+        Raises ``ApiValueError`` when a CA bundle variable names no file, or when a token file
+        is empty or cannot be read (the message names the file, never what is in it).
         """
         environ = os.environ if environ is None else environ
-        configuration = cls(host=host, access_token=access_token)
+        if access_token is None:
+            found = environment.token(environ, token_file)
+            configuration = cls(host=host, access_token=found.token or "")
+            configuration.access_token = found.token
+            configuration.token_source = found.source
+        else:
+            configuration = cls(host=host, access_token=access_token)
         configuration.proxy = environment.proxy_for(configuration.host, environ)
         configuration.ssl_ca_cert = environment.ca_bundle(environ)
         return configuration
+
+    @property
+    def state_dir(self) -> str | None:
+        """The state folder (``hostinger_api.state``); None: nothing is shared between processes."""
+        if self._state_dir_set:
+            return self._state_dir
+        return state.default_state_dir()
+
+    @state_dir.setter
+    def state_dir(self, value: str | os.PathLike[str] | None) -> None:
+        self._state_dir = None if value is None else os.fspath(value)
+        self._state_dir_set = True
 
     # -- logging -----------------------------------------------------------------------------
 

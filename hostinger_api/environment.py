@@ -14,6 +14,12 @@ the environment.
   ``host:port`` for one port, IP addresses, and networks such as ``10.0.0.0/8``.
 - The CA bundle is ``SSL_CERT_FILE``, else ``REQUESTS_CA_BUNDLE``: the file to verify servers
   with instead of the system's CAs.
+- The token (``token``) is the first of: the file the caller names (the command line's
+  ``--token-file``), the file ``HOSTINGER_API_TOKEN_FILE`` names, ``HOSTINGER_API_TOKEN``, and
+  systemd's credential ``$CREDENTIALS_DIRECTORY/hostinger-api-token``. The more deliberate
+  source wins: an argument over the environment, a variable set for this run over the credential
+  a unit hands every command it starts. A file loses one trailing newline; an empty or
+  unreadable one is an error naming the file, never its content.
 
 An empty variable counts as unset.
 """
@@ -24,13 +30,17 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from typing import Optional
+from typing import NamedTuple, Optional
 from urllib.parse import urlsplit
 
 from hostinger_api.exceptions import ApiValueError
 
 CA_BUNDLE_VARIABLES = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE")
 """Read in this order: the first one set names the CA bundle."""
+TOKEN_VARIABLE = "HOSTINGER_API_TOKEN"  # noqa: S105 (names, not tokens)
+TOKEN_FILE_VARIABLE = "HOSTINGER_API_TOKEN_FILE"  # noqa: S105
+CREDENTIAL_NAME = "hostinger-api-token"
+"""The name of the systemd credential (``LoadCredential=hostinger-api-token:/path``)."""
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -130,3 +140,52 @@ def ca_bundle(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
                 raise ApiValueError(f"{name} names {path!r}, which is not a file")
             return path
     return None
+
+
+class Token(NamedTuple):
+    """A token and where it came from (said by ``hostinger-api config``); token None: none."""
+
+    token: Optional[str]
+    source: str
+
+
+def token(environ: Optional[Mapping[str, str]] = None, token_file: Optional[str] = None) -> Token:
+    """The token from the first source that gives one (see the module's docstring)."""
+    environ = os.environ if environ is None else environ
+    if token_file:
+        return Token(read_token_file(token_file, "--token-file"), f"--token-file {token_file}")
+    path = _get(environ, TOKEN_FILE_VARIABLE)
+    if path is not None:
+        return Token(read_token_file(path, TOKEN_FILE_VARIABLE), f"{TOKEN_FILE_VARIABLE} ({path})")
+    value = _get(environ, TOKEN_VARIABLE)
+    if value is not None:
+        return Token(value, TOKEN_VARIABLE)
+    credentials = _get(environ, "CREDENTIALS_DIRECTORY")
+    if credentials is not None:
+        path = os.path.join(credentials, CREDENTIAL_NAME)
+        if os.path.exists(path):
+            what = "the systemd credential"
+            return Token(read_token_file(path, what), f"{what} ({path})")
+    return Token(None, "none")
+
+
+def read_token_file(path: str, named_by: str) -> str:
+    """A token file's token: its text less one trailing newline; ``ApiValueError`` if unusable."""
+    try:
+        with open(path, "rb") as file:
+            data = file.read(65537)
+    except OSError as error:
+        raise ApiValueError(
+            f"{named_by} names the token file {path!r}, which cannot be read: "
+            f"{error.strerror or type(error).__name__}"
+        ) from None
+    text = data.decode("utf-8", "replace")
+    text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+    if not text.strip():
+        raise ApiValueError(f"{named_by} names the token file {path!r}, which is empty")
+    if len(data) > 65536 or "\n" in text or "\r" in text or text != text.strip():
+        raise ApiValueError(
+            f"{named_by} names the token file {path!r}, which holds more than a token: "
+            "one line, without blanks around it, is expected"
+        )
+    return text

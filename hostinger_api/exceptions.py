@@ -241,10 +241,21 @@ class TooManyRequestsException(ApiException):
 
     ``retry_after`` is how many seconds the server asked the caller to wait, from its
     ``Retry-After`` header (seconds or an HTTP date), or None when it gave none.
+    ``edge_block`` is True when the answer was not the API's JSON but the edge's plain-text
+    page (Cloudflare's ``error code: 1015``): a block of every request from this address.
     """
 
     def _keep(self, http_resp: Any) -> None:
-        self.retry_after = parse_retry_after((self.headers or {}).get("Retry-After"))
+        headers = self.headers or {}
+        self.retry_after = parse_retry_after(headers.get("Retry-After"))
+        content_type = (headers.get("Content-Type") or "").lower()
+        self.edge_block = bool(self.body) and "json" not in content_type
+        if self.edge_block:
+            self.reason = (
+                f"{self.reason}: the body is not JSON but the edge's {content_type or 'untyped'}"
+                f" page ({(self.body or '').strip()[:40]!r}), an edge block of every request"
+                " from this address"
+            )
 
     def __str__(self) -> str:
         text = super().__str__()

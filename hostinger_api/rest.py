@@ -73,6 +73,7 @@ from hostinger_api.retry import (
     sleep_unless_stopped,
     stopped,
 )
+from hostinger_api.state import pause_board
 
 __all__ = [
     "ApiException",
@@ -151,6 +152,8 @@ class RESTClientObject:
             configuration.max_requests_per_second, learn=configuration.shared_rate_limit
         )
         """What this client's threads learned of the rate limit (``hostinger_api.ratelimit``)."""
+        self.pause_board = pause_board(configuration)
+        """A pause shared with other processes (``hostinger_api.state``); None: not shared."""
         self._secure_origins: set[str] = set()
         self._pools: dict[str, urllib3.HTTPConnectionPool] = {}
         self._default_timeout: tuple[object, object, urllib3.Timeout, float] = (
@@ -220,11 +223,14 @@ class RESTClientObject:
         started = time.perf_counter() if debug else 0.0
         policy = self.retry_policy
         gate = self.rate_gate
+        board = self.pause_board
         ends, budget = _call_ends(policy)
         stop = current_stop()
         retries = redirects = timeouts = 0
         waited = honoured = 0.0
         while True:
+            if board is not None:
+                board.check(method, url)  # another process was asked to pause: fail fast
             ticket: Ticket | None = None
             if stop and stopped(stop):
                 raise not_sent(method, url)
@@ -266,6 +272,8 @@ class RESTClientObject:
             else:
                 status = response.status
                 paused = gate.settle(ticket, status, response.headers)
+                if status == 429 and board is not None:
+                    board.learn(response.headers, method, url)  # tell the other processes
                 wait = None
                 if status in RETRIED_STATUSES and policy.allows(method, status=status):
                     asked = response.headers.get("Retry-After") if status in (429, 503) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from support import TOKEN, VM
@@ -14,9 +15,12 @@ pytest_plugins = ["hostinger_api.pytest_plugin"]
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's token or another test's defaults."""
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No test sees the developer's token, another test's defaults or pause, or ~/.local/state."""
     monkeypatch.delenv("HOSTINGER_API_TOKEN", raising=False)
+    monkeypatch.delenv("HOSTINGER_API_TOKEN_FILE", raising=False)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    monkeypatch.setenv("HOSTINGER_API_STATE_DIR", str(tmp_path / "state"))
     yield
     Configuration.set_default(None)
     ApiClient.set_default(None)

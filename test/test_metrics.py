@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import os
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from support import TOKEN
 
-from hostinger_api import ApiValueError
+from hostinger_api import ApiValueError, cli
+from hostinger_api.cli._parser import build_parser
 from hostinger_api.fleet import (
     FleetReport,
     Outcome,
@@ -28,6 +32,7 @@ from hostinger_api.fleet.metrics import (
     write_job_metrics,
     write_textfile,
 )
+from hostinger_api.testing import FakeHostingerApi, faults
 
 NOW = datetime(2026, 3, 10, 12, 0, 0, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -266,3 +271,45 @@ def test_check_path_refuses_what_cannot_be_written(tmp_path):
     check_path(tmp_path / "fine.prom")
     with pytest.raises(ApiValueError):
         check_path(tmp_path / "no" / "x.prom")
+
+
+# -- the fleet commands' --metrics-file ------------------------------------------------------
+
+
+def fleet_command(fake: FakeHostingerApi, *args: str) -> int:
+    options = build_parser().parse_args(["--host", fake.url, "snapshot", *args])
+    out, err = io.StringIO(), io.StringIO()
+    return cli.execute(options, fake.configuration(), out=out, err=err, poll_interval=0.05)
+
+
+def test_snapshot_create_writes_the_job_s_metrics_and_keeps_the_last_success(tmp_path):
+    path = tmp_path / "nightly.prom"
+    with FakeHostingerApi(token=TOKEN, vms=[1, 2, 3]) as fake:
+        args = ["create", "--all", "--wait", "--poll-interval", "0.05"]
+        assert fleet_command(fake, *args, "--metrics-file", str(path)) == cli.EXIT_OK
+        text = path.read_text()
+        vms = samples(text, "hostinger_fleet_job_vms")
+        assert vms[(("operation", "create"), ("outcome", "succeeded"))] == 3
+        success = samples(text, "hostinger_fleet_job_last_success_timestamp_seconds")
+        assert abs(success[(("operation", "create"),)] - time.time()) < 60
+
+        fake.add_vm(2, fail_actions=True)
+        assert fleet_command(fake, *args, "--metrics-file", str(path)) == cli.EXIT_ACTION_FAILED
+        failed = path.read_text()
+        assert samples(failed, "hostinger_fleet_job_success") == {(("operation", "create"),): 0}
+        assert samples(failed, "hostinger_fleet_job_last_success_timestamp_seconds") == success
+
+        fake.inject(faults.error(403), method="GET")  # the list of VMs fails
+        assert fleet_command(fake, *args, "--metrics-file", str(path)) == cli.EXIT_API_ERROR
+        unlisted = path.read_text()
+        assert samples(unlisted, "hostinger_fleet_job_vms") == {}
+        assert samples(unlisted, "hostinger_fleet_job_last_success_timestamp_seconds") == success
+
+
+def test_a_metrics_file_that_cannot_be_written_is_refused_before_anything_is_sent(tmp_path):
+    with FakeHostingerApi(token=TOKEN, vms=[1]) as fake:
+        missing = str(tmp_path / "no" / "x.prom")
+        for args in (["create", "--all"], ["delete", "--all", "--yes"]):
+            assert fleet_command(fake, *args, "--metrics-file", missing) == cli.EXIT_USAGE
+        assert fleet_command(fake, "create", "--all", "--metrics-file", "") == cli.EXIT_USAGE
+        assert fake.requests == []

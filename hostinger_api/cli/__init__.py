@@ -16,6 +16,7 @@ The modules, one job each::
     vm         vm list|get
     backup     backup list|restore
     fleet      the many-VM form of snapshot create|delete|restore
+    config     what the commands run with, and where each setting came from
     demo       the commands against the fake API
 """
 
@@ -30,6 +31,7 @@ from hostinger_api.cli._session import (
     EXIT_ACTION_FAILED,
     EXIT_API_ERROR,
     EXIT_INTERRUPTED,
+    EXIT_LOCKED,
     EXIT_OK,
     EXIT_USAGE,
     EXIT_WAIT_TIMED_OUT,
@@ -37,14 +39,17 @@ from hostinger_api.cli._session import (
     UsageError,
     execute,
 )
+from hostinger_api.cli.config import show_config
 from hostinger_api.cli.demo import run_demo
 from hostinger_api.configuration import TOKEN_ENVIRONMENT_VARIABLE, Configuration
+from hostinger_api.environment import TOKEN_FILE_VARIABLE
 from hostinger_api.exceptions import ApiValueError
 
 __all__ = [
     "EXIT_ACTION_FAILED",
     "EXIT_API_ERROR",
     "EXIT_INTERRUPTED",
+    "EXIT_LOCKED",
     "EXIT_OK",
     "EXIT_USAGE",
     "EXIT_WAIT_TIMED_OUT",
@@ -65,17 +70,21 @@ def main(argv: Optional[list[str]] = None) -> int:
     options = build_parser().parse_args(argv)
     if options.group == "demo":
         return run_demo(sys.stdout)
-    token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE, "").strip()
-    if not token:
-        print(
-            f"hostinger-api: error: {TOKEN_ENVIRONMENT_VARIABLE} is not set: "
-            "export the API token Hostinger's control panel issued",
-            file=sys.stderr,
+    try:  # the token (or its file), proxies and a CA bundle from the environment
+        configuration = Configuration.from_environment(
+            host=options.host, token_file=options.token_file
         )
-        return EXIT_USAGE
-    try:  # proxies and a CA bundle from the environment, as curl and requests take them
-        configuration = Configuration.from_environment(host=options.host, access_token=token)
     except ApiValueError as error:
         print(f"hostinger-api: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if options.group == "config":
+        return show_config(options, configuration, sys.stdout)
+    if not configuration.access_token:
+        print(
+            f"hostinger-api: error: {TOKEN_ENVIRONMENT_VARIABLE} is not set: "
+            "export the API token Hostinger's control panel issued, or name a file holding it "
+            f"with --token-file or {TOKEN_FILE_VARIABLE}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     return execute(options, configuration, out=sys.stdout, err=sys.stderr)

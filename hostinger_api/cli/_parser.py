@@ -17,7 +17,9 @@ from hostinger_api.configuration import TOKEN_ENVIRONMENT_VARIABLE
 from hostinger_api.waiters import DEFAULT_TIMEOUT
 
 HELP_EPILOG = f"""\
-The token is read from {TOKEN_ENVIRONMENT_VARIABLE} in the environment, never from an argument.
+The token is read from the first of: the file --token-file names, the file
+HOSTINGER_API_TOKEN_FILE names, {TOKEN_ENVIRONMENT_VARIABLE}, and systemd's credential
+$CREDENTIALS_DIRECTORY/hostinger-api-token; never from an argument. 'config' shows which.
 
 exit codes:
   0    done (with --wait: the action succeeded)
@@ -26,6 +28,7 @@ exit codes:
        that was not confirmed (--yes, or an answer on a terminal)
   3    the action ended in state "error"
   4    waiting timed out; the action goes on (resume with: action wait VM_ID ACTION_ID)
+  5    another fleet run of this host and token holds the lock; nothing was sent
   130  interrupted; a wait prints the action id, to resume with: action wait VM_ID ACTION_ID
 """
 
@@ -43,6 +46,12 @@ def global_options(suppress: bool) -> argparse.ArgumentParser:
         metavar="URL",
         default=default(None),
         help="the API's base URL (default: https://developers.hostinger.com)",
+    )
+    options.add_argument(
+        "--token-file",
+        metavar="PATH",
+        default=default(None),
+        help="read the API token from this file (one line; wins over the environment)",
     )
     options.add_argument(
         "--json",
@@ -160,6 +169,15 @@ def build_parser() -> argparse.ArgumentParser:
     ).add_subparsers(dest="command", required=True, metavar="COMMAND")
     command(vms, "list", vm.vm_list, "list every virtual machine of the account", takes_vm=False)
     command(vms, "get", vm.vm_get, "show one virtual machine")
+
+    config_command = groups.add_parser(
+        "config",
+        parents=[common],
+        help="show the host, token source, proxy, CA bundle, state folder and timeouts in use",
+        description="Show what the other commands would run with, and where each setting came "
+        "from. Sends nothing; the token itself is never shown.",
+    )
+    config_command.set_defaults(handler=None)
 
     demo = groups.add_parser(
         "demo",

@@ -17,6 +17,7 @@ from hostinger_api.api_client import ApiClient
 from hostinger_api.cli._output import shown
 from hostinger_api.configuration import Configuration
 from hostinger_api.exceptions import ApiTypeError, ApiValueError, OpenApiException
+from hostinger_api.state import FleetLockHeld
 from hostinger_api.waiters import DEFAULT_POLL_INTERVAL
 
 EXIT_OK = 0
@@ -24,6 +25,8 @@ EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_ACTION_FAILED = 3
 EXIT_WAIT_TIMED_OUT = 4
+EXIT_LOCKED = 5
+"""Another fleet run of the same host and token holds the lock; nothing was sent."""
 EXIT_INTERRUPTED = 130
 
 
@@ -84,6 +87,9 @@ def execute(
     except (UsageError, ApiTypeError, ApiValueError) as error:
         print(f"hostinger-api: error: {error}", file=err)
         return EXIT_USAGE
+    except FleetLockHeld as held:
+        print(f"hostinger-api: {held}; nothing was sent", file=err)
+        return EXIT_LOCKED
     except OpenApiException as error:
         print(f"hostinger-api: {type(error).__name__}: {str(error).rstrip()}", file=err)
         return EXIT_API_ERROR

@@ -22,7 +22,7 @@ from hostinger_api.cli._session import (
     EXIT_OK,
     EXIT_WAIT_TIMED_OUT,
 )
-from hostinger_api.exceptions import ApiValueError
+from hostinger_api.exceptions import ApiValueError, OpenApiException
 from hostinger_api.fleet import (
     DEFAULT_CONCURRENCY,
     FIRST_POLL_SECONDS,
@@ -36,6 +36,7 @@ from hostinger_api.fleet import (
     restore_snapshots,
     select_vms,
 )
+from hostinger_api.fleet.metrics import JobMetricsFile, check_path
 
 _DONE = (Outcome.SUCCEEDED, Outcome.STARTED)
 _FAILED = (Outcome.FAILED, Outcome.ERROR, Outcome.UNKNOWN, Outcome.TIMED_OUT)
@@ -92,6 +93,11 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
         help=f"seconds before the first poll of an action (default: {FIRST_POLL_SECONDS:g}; "
         "the wait grows by half each poll, to 15)",
     )
+    parser.add_argument(
+        "--metrics-file",
+        metavar="PATH",
+        help="write the job's outcome in node_exporter's textfile format (a .prom file)",
+    )
 
 
 def is_fleet(options: argparse.Namespace) -> bool:
@@ -126,6 +132,7 @@ def run(
             err.write(_listing(targets))
         count = "virtual machines" if targets is None else _vms(len(targets))
         ask(_QUESTIONS[operation].format(count=count))
+    metrics = options.metrics_file and JobMetricsFile(options.metrics_file, operation)
     status = _Status(operation, err)
     function: Callable[..., FleetReport] = {
         "create": create_snapshots,
@@ -148,6 +155,12 @@ def run(
         )
     except FleetInterrupted as stopped:
         report = stopped.report
+    except OpenApiException:
+        if metrics is not None:  # listing the VMs failed: a failed run
+            metrics.write(None, err)
+        raise
+    if metrics is not None:
+        metrics.write(report, err)
     status.end()
     if options.json:
         print(json.dumps(report.to_dict(), indent=2), file=out)
@@ -172,6 +185,8 @@ def exit_code(report: FleetReport) -> int:
 
 def _selection(operation: str, options: argparse.Namespace) -> dict[str, Any]:
     """``vms`` and ``match`` for the job, from the ids, ``--all`` and ``--match``."""
+    if options.metrics_file is not None:
+        check_path(options.metrics_file)  # before anything is sent
     if options.all and options.vm_id:
         raise ApiValueError("give VM ids or --all, not both")
     if not (options.all or options.vm_id or options.match):

@@ -53,6 +53,7 @@ from hostinger_api.fleet.report import (
     duration_text,
 )
 from hostinger_api.fleet.status import StatusReport, StatusRow, Verdict, snapshot_status
+from hostinger_api.state import fleet_lock
 from hostinger_api.waiters import DEFAULT_MAX_POLL_INTERVAL
 
 __all__ = [
@@ -98,6 +99,7 @@ def create_snapshots(
     fresh_within: Optional[timedelta] = None,
     poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+    lock: bool = True,
 ) -> FleetReport:
     """Snapshot many VMs (each new snapshot overwrites the VM's existing one).
 
@@ -111,11 +113,14 @@ def create_snapshots(
         failure redoes only what is missing.
     :param poll_interval: seconds before the first poll of an action (3), and between the first
         polls: the wait grows by half each poll, up to ``max_poll_interval`` (15).
+    :param lock: hold the one-run-at-a-time lock of the client's host and token for the job
+        (``hostinger_api.state.fleet_lock``): another run holding it raises ``FleetLockHeld``
+        before anything is sent. False: the caller holds it, or wants none.
 
     Arguments are checked before anything is sent. Listing the VMs is the one failure that
     raises (nothing was done yet); every other failure is a VM's result.
     """
-    return Job.checked(
+    job = Job.checked(
         CREATE,
         client,
         vms=vms,
@@ -127,7 +132,8 @@ def create_snapshots(
         fresh_within=fresh_within,
         poll_interval=poll_interval,
         max_poll_interval=max_poll_interval,
-    ).run()
+    )
+    return _run(job, client, lock)
 
 
 def restore_snapshots(
@@ -141,6 +147,7 @@ def restore_snapshots(
     on_progress: Optional[OnProgress] = None,
     poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+    lock: bool = True,
 ) -> FleetReport:
     """Restore many VMs from their snapshots; a VM without one is skipped.
 
@@ -148,7 +155,7 @@ def restore_snapshots(
     account by accident, ``vms`` or ``match`` is required: ``match="*"`` means every VM.
     Other arguments are as for ``create_snapshots``.
     """
-    return Job.checked(
+    job = Job.checked(
         RESTORE,
         client,
         vms=vms,
@@ -160,7 +167,8 @@ def restore_snapshots(
         fresh_within=None,
         poll_interval=poll_interval,
         max_poll_interval=max_poll_interval,
-    ).run()
+    )
+    return _run(job, client, lock)
 
 
 def delete_snapshots(
@@ -174,12 +182,13 @@ def delete_snapshots(
     on_progress: Optional[OnProgress] = None,
     poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
+    lock: bool = True,
 ) -> FleetReport:
     """Delete the snapshots of many VMs; a VM without one is skipped.
 
     As for ``restore_snapshots``, ``vms`` or ``match`` is required (``match="*"``: every VM).
     """
-    return Job.checked(
+    job = Job.checked(
         DELETE,
         client,
         vms=vms,
@@ -191,5 +200,13 @@ def delete_snapshots(
         fresh_within=None,
         poll_interval=poll_interval,
         max_poll_interval=max_poll_interval,
-    ).run()
+    )
+    return _run(job, client, lock)
 
+
+def _run(job: Job, client: ApiClient, lock: bool) -> FleetReport:
+    """Run the job, inside the fleet lock when asked: another run holding it raises at once."""
+    if not lock:
+        return job.run()
+    with fleet_lock(client, operation=f"snapshot {job.operation.verb}"):
+        return job.run()

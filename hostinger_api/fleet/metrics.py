@@ -37,7 +37,7 @@ import re
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from typing import Optional, Union
+from typing import Optional, TextIO, Union
 
 from hostinger_api.exceptions import ApiValueError
 from hostinger_api.fleet.report import FleetReport, Outcome
@@ -189,6 +189,8 @@ def check_path(path: PathLike) -> None:
     """Refuse (``ApiValueError``), before anything is sent, a metrics file that could not be
     written: a folder, or a file in a missing or read-only folder."""
     name = os.fspath(path)
+    if not name:
+        raise ApiValueError("the metrics file's name is empty")
     folder = os.path.dirname(os.path.abspath(name))
     if os.path.isdir(name):
         raise ApiValueError(f"metrics file {name} is a folder: give a file name, such as x.prom")
@@ -268,6 +270,13 @@ class JobMetricsFile:
         self.operation = operation
         self.started = time.monotonic()
 
-    def write(self, report: Optional[FleetReport]) -> None:
+    def write(self, report: Optional[FleetReport], err: Optional[TextIO] = None) -> None:
+        """Write the file; with ``err``, a failure to write is a line there, not an exception
+        (the job is done: its report still goes out)."""
         took = None if report is not None else time.monotonic() - self.started
-        write_job_metrics(self.path, self.operation, report, duration=took)
+        try:
+            write_job_metrics(self.path, self.operation, report, duration=took)
+        except OSError as error:
+            if err is None:
+                raise
+            err.write(f"hostinger-api: cannot write the metrics file {self.path}: {error}\n")

@@ -14,6 +14,7 @@ CA, made with trustme, a test-only dependency.
 """
 
 from hostinger_api.testing import faults
+from hostinger_api.testing._edge import EdgeBlock
 from hostinger_api.testing._server import FakeHostingerApi, RecordedRequest
 from hostinger_api.testing._service import (
     DEFAULT_TOKEN,
@@ -27,6 +28,7 @@ from hostinger_api.testing.faults import Fault
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "EdgeBlock",
     "FakeHostinger",
     "FakeHostingerApi",
     "FakeResponse",

@@ -50,6 +50,22 @@ def _rate_limit(text: str) -> tuple[int, float]:
     return limit
 
 
+def _edge_block(text: str) -> tuple[int, float, float]:
+    """``K/SPAN/SECONDS`` (``5/10/2272``) as ``(K, SPAN, SECONDS)``."""
+    parts = text.split("/")
+    try:
+        after, span, seconds = int(parts[0]), float(parts[1]), float(parts[2])
+        valid = len(parts) == 3 and after >= 1 and 0 < span < math.inf and 0 < seconds < math.inf
+    except (ValueError, IndexError):
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(
+            f"expected K/SPAN/SECONDS: after K 429s (1 or more) within SPAN seconds, block"
+            f" everything for SECONDS, such as 5/10/2272, not {text!r}"
+        )
+    return after, span, seconds
+
+
 def _count(text: str) -> int:
     if not text.isdecimal() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, not {text!r}")
@@ -125,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
         help="with --rate-limit: X-RateLimit-* (laravel, the default), the IETF draft's"
         " RateLimit-* fields (ietf), or no header at all, not even Retry-After (none)",
     )
+    parser.add_argument(
+        "--edge-block",
+        type=_edge_block,
+        metavar="K/SPAN/SECONDS",
+        help="after K 429s within SPAN seconds, answer every request for SECONDS as"
+        " Cloudflare's edge does: 429, text/plain 'error code: 1015', a long Retry-After",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     parser.add_argument(
         "--tls",
@@ -156,6 +179,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         block_span=options.block_span,
         block_seconds=options.block_seconds,
         rate_limit_headers=options.rate_limit_headers,
+        edge_block=options.edge_block,
         action_seconds=options.action_seconds,
         tls=options.tls,
     )

@@ -23,6 +23,8 @@ from typing_extensions import Required, TypedDict, Unpack
 
 from hostinger_api.models.vpsv1_action_action_resource import ActionState
 from hostinger_api.testing._backups import WEEKLY_BACKUPS, BackupShelf, default_size, page_number
+from hostinger_api.testing._edge import EdgeBlockSetting
+from hostinger_api.testing._edge import edge_block as make_edge_block
 from hostinger_api.testing._ratelimit import RateLimiter
 from hostinger_api.testing._types import Body, FakeResponse, Json, error_body
 from hostinger_api.testing.faults import Fault, error
@@ -345,6 +347,9 @@ class FakeHostinger:
         ``block_span`` seconds (a model of Hostinger's warning); None: never.
     :param rate_limit_headers: how the limit shows in answers: ``"laravel"`` (``X-RateLimit-*``),
         ``"ietf"`` (the draft's ``RateLimit-*`` fields) or ``"none"`` (not even ``Retry-After``).
+    :param edge_block: an ``EdgeBlock``, or ``(after, span, seconds)``: after that many 429s
+        within ``span`` seconds, every request gets the edge's 429 (``text/plain``,
+        ``error code: 1015``, a long ``Retry-After``) for ``seconds`` (``testing._edge``).
     """
 
     def __init__(
@@ -362,6 +367,7 @@ class FakeHostinger:
         block_span: float = 10.0,
         block_seconds: float = 60.0,
         rate_limit_headers: str = "laravel",
+        edge_block: EdgeBlockSetting = None,
     ) -> None:
         if action_seconds < 0 or per_page < 1:
             raise ValueError("action_seconds must be 0 or more, and per_page 1 or more")
@@ -370,6 +376,7 @@ class FakeHostinger:
         self._limiter = _limiter(
             rate_limit, block_after, block_span, block_seconds, rate_limit_headers
         )
+        self.edge_block = make_edge_block(edge_block)
         self.token = token
         self.accept_any_vm = accept_any_vm
         self.action_seconds = action_seconds
@@ -558,8 +565,22 @@ class FakeHostinger:
         """Answer one request as Hostinger would, or as an injected fault makes it.
 
         The rate limit comes first, as a gateway in front of the service: a request it refuses
-        uses no fault, and every answer it lets through carries its headers.
+        uses no fault, and every answer it lets through carries its headers. The edge block, if
+        any, is in front of both.
         """
+        edge = self.edge_block
+        if edge is None:
+            return self._limited(method, path, query, authorization)
+        refusal = edge.refusal()
+        if refusal is not None:
+            return refusal
+        response = self._limited(method, path, query, authorization)
+        edge.saw(response.status)
+        return response
+
+    def _limited(
+        self, method: str, path: str, query: dict[str, list[str]], authorization: Optional[str]
+    ) -> FakeResponse:
         limiter = self._limiter
         if limiter is None:
             return self._serve(method, path, query, authorization)
