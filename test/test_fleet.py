@@ -125,6 +125,7 @@ def test_the_nightly_job_reports_every_vm_and_sends_each_post_at_most_once(fleet
         "started": 0,
         "unknown": 1,
         "interrupted": 0,
+        "planned": 0,
     }
     assert sum(report.summary.values()) == 60
     sent = {i: posts(fleet, i) for i in range(101, 161)}
@@ -144,7 +145,9 @@ def test_the_nightly_job_reports_every_vm_and_sends_each_post_at_most_once(fleet
     assert by_id[BROKEN_BODY].reason.startswith("the answer to the POST was lost (ResponseDecode")
     assert fleet.snapshot(DROPPED_PERFORMED) is not None
     unknown = by_id[DROPPED_NOT_PERFORMED]
-    assert "none of the VM's 0 newest actions is a new one created since" in unknown.reason
+    assert "none of the VM's 0 newest actions is a new create action created since" in (
+        unknown.reason
+    )
     assert f"hostinger-api action list {DROPPED_NOT_PERFORMED}" in unknown.reason
     assert unknown.action is None
     assert isinstance(by_id[SERVER_ERROR].error, ServiceException)
@@ -208,7 +211,10 @@ def test_without_waiting_the_accepted_actions_are_started(few, client):
     assert outcomes(report) == {1: "started", 2: "started", 3: "started"}
     assert [r.action.state for r in report.results] == ["created"] * 3
     assert [posts(few, i) for i in (1, 2, 3)] == [1, 1, 1]
-    assert [r.method for r in few.requests].count("GET") == 1, "the list of VMs, nothing else"
+    gets = [r.path for r in few.requests if r.method == "GET"]
+    assert gets == ["/api/vps/v1/virtual-machines"] + [
+        f"/api/vps/v1/virtual-machines/{i}/actions" for i in (1, 2, 3)
+    ], "the list of VMs, and each VM's actions listed once, before its POST"
 
 
 def test_a_lost_answer_found_without_waiting_is_started(few, client):
@@ -274,7 +280,7 @@ def test_a_running_action_that_fails_is_waited_for_and_the_vm_goes_on(few, clien
 
 def test_a_lost_answer_that_cannot_be_checked_is_unknown(few, client):
     few.inject(Fault(drop="before"), vm=1, method="POST")
-    few.inject(faults.error(500), vm=1, method="GET", times=20)
+    few.inject(faults.error(500), vm=1, method="GET", times=20, after=1)  # after the first list
     report = create_snapshots(client, vms=[1], **FAST)
     (result,) = report.results
     assert result.outcome == Outcome.UNKNOWN
@@ -289,7 +295,7 @@ def test_the_action_waited_for_is_not_taken_for_the_lost_one(few, client):
     report = create_snapshots(client, vms=[1], **FAST)
     (result,) = report.results
     assert result.outcome == Outcome.UNKNOWN
-    assert "none of the VM's 1 newest actions is a new one" in result.reason
+    assert "none of the VM's 1 newest actions is a new create action" in result.reason
     assert [a["id"] for a in few.actions(1)] == [running]
     assert posts(few, 1) == 1
 
@@ -435,7 +441,7 @@ def test_an_unexpected_failure_is_the_vms_error_not_a_dead_worker(few, client, m
     def broken(self, snapshots, vm_id):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("hostinger_api.fleet._job.Operation.send", broken)
+    monkeypatch.setattr("hostinger_api.fleet._shared.Operation.send", broken)
     report = create_snapshots(client, **FAST)
     assert [r.reason for r in report.results] == ["RuntimeError: a bug"] * 3
     assert all(isinstance(r.error, RuntimeError) for r in report.results)
@@ -561,6 +567,7 @@ def test_the_report_as_json_and_as_html():
             "started": 0,
             "unknown": 0,
             "interrupted": 0,
+            "planned": 0,
         },
     }
     html = report._repr_html_()
@@ -608,3 +615,277 @@ def test_a_rate_limited_fleet_is_done_with_each_post_sent_once_and_never_blocked
         assert fake.allowed == len(fake.requests) - fake.throttled
     assert report.summary["succeeded"] == 60, report.summary
     assert [posts(fake, i) for i in range(1, 61)] == [1] * 60
+
+
+# -- issue 15: the fleet job's promises under faults ---------------------------------------------
+
+
+def requests_of(fake: Fake, method: str, path: str = "") -> int:
+    """How many requests with this method (for paths containing ``path``) the service answered,
+    the rate limit's 429s aside."""
+    return sum(1 for m, p, status in fake.answered if m == method and path in p and status != 429)
+
+
+def test_a_vm_listed_twice_is_acted_on_once_and_reported_once(few, client):
+    few.add_vm(2, hostname="db-2.example.com")
+    few.set_snapshot(2)
+
+    def twice(listed: list) -> list:
+        first = dict(listed[1], hostname="other-2.example.com")
+        return [listed[1], *listed, first, listed[0]]
+
+    few.inject(Fault(performed=True, rewrite=twice), method="GET")  # the list of VMs
+    report = create_snapshots(client, **FAST)
+    assert [r.vm_id for r in report.results] == [2, 1, 3], "each VM once, where it first came"
+    assert report.results[0].hostname == "db-2.example.com", "the first entry is kept"
+    assert sum(report.summary.values()) == 3 == report.summary["succeeded"]
+    assert [posts(few, i) for i in (1, 2, 3)] == [1, 1, 1]
+    few.inject(Fault(performed=True, rewrite=twice), method="GET")
+    restored = restore_snapshots(client, match="*", **FAST)
+    assert [r.vm_id for r in restored.results] == [2, 1, 3]
+    assert [posts(few, i, "/restore") for i in (1, 2, 3)] == [1, 1, 1]
+
+
+def test_a_lost_answer_is_never_matched_to_an_action_of_another_operation(few, client):
+    few.set_snapshot(1)
+    assert delete_snapshots(client, vms=[1], **FAST).results[0].outcome == Outcome.SUCCEEDED
+    few.inject(faults.error(502), vm=1, method="POST")  # not performed
+    report = create_snapshots(client, vms=[1], **FAST)
+    (result,) = report.results
+    assert result.outcome == Outcome.UNKNOWN, result
+    assert result.action is None
+    assert few.snapshot(1) is None
+    assert posts(few, 1) == 1
+
+
+def test_a_lost_answer_is_never_matched_to_an_action_older_than_the_request(few, client):
+    done = start_action(few, 1)  # a create finished just before the job: not ours
+    time.sleep(0.2)
+    few.inject(Fault(drop="before"), vm=1, method="POST")  # lost, and not performed
+    report = create_snapshots(client, vms=[1], **FAST)
+    (result,) = report.results
+    assert result.outcome == Outcome.UNKNOWN, result
+    assert [a["id"] for a in few.actions(1)] == [done]
+    assert posts(few, 1) == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [faults.dropped_connection(), faults.error(502, performed=True), faults.truncated_json()],
+    ids=["dropped", "502-performed", "truncated"],
+)
+def test_a_fleet_delete_is_sent_once_and_a_lost_answer_found_again(few, client, fault):
+    few.set_snapshot(1)
+    few.inject(fault, vm=1, method="DELETE")
+    report = delete_snapshots(client, vms=[1], **FAST)
+    (result,) = report.results
+    assert requests_of(few, "DELETE") == 1, "one request per VM, literally"
+    assert result.outcome == Outcome.SUCCEEDED, result
+    assert result.action.name == "delete_snapshot"
+    assert "found its action" in result.reason
+    assert few.snapshot(1) is None
+
+
+def test_a_fleet_post_that_times_out_is_sent_once(few, client):
+    few.action_seconds = math.inf
+    few.inject(faults.slow(3.0), vm=1, method="POST")
+    few.inject(faults.error(503, performed=True), vm=3, method="POST")
+    report = create_snapshots(client, vms=[1, 3], timeout=1.5, wait=False, **FAST)
+    assert [posts(few, i) for i in (1, 3)] == [1, 1]
+    assert outcomes(report) == {1: "started", 3: "started"}
+
+
+def test_ctrl_c_while_a_post_waits_out_a_429_sends_it_never():
+    with Fake(token=TOKEN, vms=[vm(1), vm(2)], action_seconds=math.inf) as fake:
+        fake.inject(faults.rate_limited(retry_after=20), vm=2, method="POST")
+        pressed: list[float] = []
+
+        def interrupt(progress: FleetProgress) -> None:
+            if progress.elapsed >= 1.0:
+                pressed.append(time.monotonic())
+                raise KeyboardInterrupt
+
+        with ApiClient(fake.configuration()) as client, pytest.raises(FleetInterrupted) as caught:
+            create_snapshots(client, wait=False, on_progress=interrupt, concurrency=2, **FAST)
+        took = time.monotonic() - pressed[0]
+        seen = len(fake.requests)
+        time.sleep(1.0)
+        assert len(fake.requests) == seen, "nothing sent after the job raised"
+        assert posts(fake, 2) == 0
+    assert took < 5, f"FleetInterrupted came {took:.1f} s after Ctrl-C"
+    second = caught.value.report.results[1]
+    assert (second.outcome, second.reason) == (
+        Outcome.INTERRUPTED,
+        "interrupted before anything was sent",
+    )
+
+
+def test_ctrl_c_while_requests_wait_for_the_rate_limit_sends_none_of_them():
+    specs = [vm(1), vm(2), vm(3)]
+    with Fake(token=TOKEN, vms=specs, action_seconds=math.inf, rate_limit=(3, 20.0)) as fake:
+        pressed: list[float] = []
+
+        def interrupt(progress: FleetProgress) -> None:
+            if progress.elapsed >= 1.0:
+                pressed.append(time.monotonic())
+                raise KeyboardInterrupt
+
+        with ApiClient(fake.configuration()) as client, pytest.raises(FleetInterrupted) as caught:
+            create_snapshots(client, wait=False, on_progress=interrupt, concurrency=3, **FAST)
+        took = time.monotonic() - pressed[0]
+        seen = len(fake.requests)
+        time.sleep(1.0)
+        assert len(fake.requests) == seen, "nothing sent after the job raised"
+        sent = {i: posts(fake, i) for i in (1, 2, 3)}
+    assert took < 5, f"FleetInterrupted came {took:.1f} s after Ctrl-C"
+    waiting = [r for r in caught.value.report.results if r.outcome == Outcome.INTERRUPTED]
+    assert waiting, "the rate limit held some VMs"
+    for result in caught.value.report.results:
+        if result.outcome == Outcome.INTERRUPTED:
+            assert result.reason == "interrupted before anything was sent"
+            assert sent[result.vm_id] == 0
+        else:
+            assert (result.outcome, sent[result.vm_id]) == (Outcome.STARTED, 1)
+
+
+def test_the_jobs_timeout_covers_the_post():
+    with Fake(token=TOKEN, vms=[vm(1)], action_seconds=math.inf) as fake:
+        fake.inject(faults.slow(10.0), vm=1, method="POST")
+        started = time.monotonic()
+        with ApiClient(fake.configuration()) as client:
+            report = create_snapshots(client, timeout=2.0, **FAST)
+        took = time.monotonic() - started
+        assert posts(fake, 1) == 1
+    assert took < 8, f"the job took {took:.1f} s with a timeout of 2 s"
+    (result,) = report.results
+    assert result.outcome == Outcome.TIMED_OUT, result
+    assert result.action is not None
+    assert result.action.name == "create_snapshot"
+    assert f"hostinger-api action wait 1 {result.action.id}" in result.reason
+
+
+def test_after_a_401_no_more_vms_are_started():
+    specs = [vm(i, action_seconds=0.05) for i in (1, 3, 4, 5)] + [vm(2, action_seconds=math.inf)]
+    with Fake(token=TOKEN, vms=specs) as fake:
+        with ApiClient(fake.configuration()) as client:
+            # VM 2's action starts; its first poll (or any later GET of it) is refused
+            fake.inject(faults.token_revoked(), vm=2, method="GET", after=1, times=10**6)
+            report = create_snapshots(client, concurrency=1, **FAST)
+        assert [posts(fake, i) for i in (1, 2, 3, 4, 5)] == [1, 1, 0, 0, 0]
+        assert not [r for r in fake.requests if any(f"/{i}/" in r.path for i in (3, 4, 5))]
+    assert outcomes(report) == {1: "succeeded", 2: "error", 3: "error", 4: "error", 5: "error"}
+    refused = report.results[1]
+    assert refused.action is not None
+    assert "the token was refused" in refused.reason
+    assert f"goes on at Hostinger: hostinger-api action wait 2 {refused.action.id}" in (
+        refused.reason
+    )
+    assert {r.reason for r in report.results[2:]} == {"not started: the token was refused"}
+
+
+def test_a_vm_gone_is_an_error_and_a_missing_snapshot_is_skipped(few, client):
+    few.set_snapshot(1)
+    few.set_snapshot(3)
+    few.inject(faults.vm_gone(), vm=3, method="GET", times=10**6)
+    report = restore_snapshots(client, vms=[1, 2, 3], **FAST)
+    assert outcomes(report) == {1: "succeeded", 2: "skipped", 3: "error"}
+    assert report.results[1].reason == "no snapshot to restore"
+    assert isinstance(report.results[2].error, NotFoundException)
+    assert "Virtual machine not found" in report.results[2].reason
+    assert posts(few, 3, "/restore") == 0
+
+
+def test_an_ambiguous_404_on_the_snapshot_is_told_by_the_vms_details(few, client):
+    few.set_snapshot(1)
+    few.inject(faults.error(404), vm=2, method="GET")  # the VM is there: no snapshot
+    few.inject(faults.error(404), vm=3, method="GET", times=2)  # the VM is gone
+    report = delete_snapshots(client, vms=[1, 2, 3], **FAST)
+    assert outcomes(report) == {1: "succeeded", 2: "skipped", 3: "error"}
+    assert report.results[1].reason == "no snapshot to delete"
+    assert isinstance(report.results[2].error, NotFoundException)
+    assert requests_of(few, "DELETE") == 1
+
+
+def test_create_with_fresh_within_on_a_vanished_vm_is_an_error(few, client):
+    few.inject(faults.vm_gone(), vm=2, method="GET", times=10**6)
+    report = create_snapshots(client, fresh_within=timedelta(hours=1), **FAST)
+    assert outcomes(report) == {1: "succeeded", 2: "error", 3: "succeeded"}
+    assert posts(few, 2) == 0
+
+
+def test_vms_given_as_listed_models_are_acted_on_exactly(few, client):
+    few.set_snapshot(1)
+    few.set_snapshot(3)
+    confirmed = select_vms(client, match="web-*")
+    few.add_vm(4, hostname="web-4.example.com")  # appears after the list was confirmed
+    few.set_snapshot(4)
+    few.clear_requests()
+    report = restore_snapshots(client, vms=confirmed, **FAST)
+    assert [r.vm_id for r in report.results] == [1, 2, 3]
+    assert outcomes(report) == {1: "succeeded", 2: "skipped", 3: "succeeded"}
+    assert posts(few, 4, "/restore") == 0
+    listed = [r for r in few.requests if r.path == "/api/vps/v1/virtual-machines"]
+    assert listed == [], "the VMs given are not listed again"
+
+
+def test_vms_may_mix_ids_and_models(few, client):
+    (first,) = select_vms(client, vms=[1])
+    report = create_snapshots(client, vms=[3, first], **FAST)
+    assert [r.vm_id for r in report.results] == [3, 1]
+    with pytest.raises(ApiValueError, match="vms lists 1 more than once"):
+        create_snapshots(client, vms=[first, 1])
+    with pytest.raises(ApiTypeError, match="a VM without an id"):
+        create_snapshots(client, vms=[type(first)(hostname="x")])
+
+
+# -- issue 16: the dry run -----------------------------------------------------------------------
+
+
+def test_a_dry_run_makes_every_check_and_sends_no_post_or_delete(few, client):
+    few.add_vm(4, state="suspended")
+    few.add_vm(5, action_seconds=math.inf)
+    running = start_action(few, 5)
+    few.set_snapshot(2, created_at=datetime.now(timezone.utc) - timedelta(hours=1))
+    few.set_snapshot(3, created_at=datetime.now(timezone.utc) - timedelta(days=2))
+    few.clear_requests()
+    started = time.monotonic()
+    plan = create_snapshots(client, dry_run=True, fresh_within=timedelta(hours=20), **FAST)
+    assert time.monotonic() - started < 5, "a locked VM is not waited for"
+    assert outcomes(plan) == {
+        1: "planned",
+        2: "skipped",
+        3: "planned",
+        4: "skipped",
+        5: "skipped",
+    }
+    reasons = {r.vm_id: r.reason for r in plan.results}
+    assert reasons[1] == reasons[3] == "would create"
+    assert reasons[5] == f"locked: action {running} running"
+    assert reasons[4].startswith("state is 'suspended'")
+    assert plan.summary["planned"] == 2
+    assert plan.to_dict()["results"][0]["outcome"] == "planned"
+    assert {r.method for r in few.requests} == {"GET"}
+
+    restore = restore_snapshots(client, match="*", dry_run=True, **FAST)
+    assert outcomes(restore) == {
+        1: "skipped",
+        2: "planned",
+        3: "planned",
+        4: "skipped",
+        5: "skipped",
+    }
+    assert restore.results[1].reason == "would restore"
+    assert restore.results[0].reason == "no snapshot to restore"
+    delete = delete_snapshots(client, vms=[3, 1], dry_run=True, **FAST)
+    assert [(r.outcome.value, r.reason) for r in delete.results] == [
+        ("planned", "would delete"),
+        ("skipped", "no snapshot to delete"),
+    ]
+    assert {r.method for r in few.requests} == {"GET"}
+    assert few.snapshot(3) is not None
+
+
+def test_dry_run_must_be_a_bool(few, client):
+    with pytest.raises(ApiTypeError, match="dry_run must be True or False"):
+        create_snapshots(client, dry_run="yes")
+    assert few.requests == []

@@ -4,17 +4,19 @@
     report.summary        # {"succeeded": 48, "skipped": 2, "failed": 0, ...}
 
 Up to ``concurrency`` VMs are worked on at once, in worker threads that share the client (and so
-its rate limit); the whole job holds to ``timeout``. A VM's request is never sent twice in one
-run: when its answer is lost, the VM's newest actions tell whether it was performed, and a VM
-that cannot be told is reported ``unknown``.
+its rate limit); the whole job holds to ``timeout``, its requests included. A VM's request is
+never sent twice in one run: when its answer is lost, the VM's newest actions tell whether it
+was performed, and a VM that cannot be told is reported ``unknown``. After a 401 no more VMs
+are started. ``dry_run=True`` makes every check and sends nothing: the plan.
 
 Ctrl-C stops starting VMs and raises ``FleetInterrupted`` (a ``KeyboardInterrupt``) carrying the
 report: the VMs in flight are in it as ``interrupted``, with their action, which goes on at
 Hostinger.
 
 The package: ``report`` holds what the caller is given (outcomes, results, the report, its
-progress), ``_select`` the checks of the arguments and the choice of VMs, ``_job`` the engine
-(worker threads, each VM's steps, lost answers, Ctrl-C).
+progress), ``_select`` the checks of the arguments and the choice of VMs, ``_job`` the worker
+pool and Ctrl-C, ``_vm`` one VM's steps, ``_lookup`` the reading of lost answers and 404s,
+``_shared`` the operation and the settings the workers share.
 """
 
 from __future__ import annotations
@@ -100,10 +102,13 @@ def create_snapshots(
     poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
     lock: bool = True,
+    dry_run: bool = False,
 ) -> FleetReport:
     """Snapshot many VMs (each new snapshot overwrites the VM's existing one).
 
     :param vms: VM ids, in the order the report lists them; None: every VM of the account.
+        VMs as ``select_vms`` lists them are taken too: the job acts on exactly those, and
+        does not list the account again (what was shown and confirmed is what runs).
     :param match: hostname globs (``"web-*"``, case-insensitive): only VMs matching one of them.
     :param concurrency: VMs worked on at once, 1 to 64.
     :param wait: wait for each action to end; False: report ``started`` once accepted.
@@ -116,6 +121,10 @@ def create_snapshots(
     :param lock: hold the one-run-at-a-time lock of the client's host and token for the job
         (``hostinger_api.state.fleet_lock``): another run holding it raises ``FleetLockHeld``
         before anything is sent. False: the caller holds it, or wants none.
+    :param dry_run: make every check (lock, state, ``fresh_within``, snapshot), send no POST
+        or DELETE, and return the plan: ``planned`` (``would create``) or ``skipped``, a row
+        per VM. A locked VM is not waited for (``skipped``, ``locked: action N running``), and
+        the run lock is not taken: nothing is changed.
 
     Arguments are checked before anything is sent. Listing the VMs is the one failure that
     raises (nothing was done yet); every other failure is a VM's result.
@@ -132,8 +141,9 @@ def create_snapshots(
         fresh_within=fresh_within,
         poll_interval=poll_interval,
         max_poll_interval=max_poll_interval,
+        dry_run=dry_run,
     )
-    return _run(job, client, lock)
+    return _run(job, client, lock and not dry_run)
 
 
 def restore_snapshots(
@@ -148,6 +158,7 @@ def restore_snapshots(
     poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
     lock: bool = True,
+    dry_run: bool = False,
 ) -> FleetReport:
     """Restore many VMs from their snapshots; a VM without one is skipped.
 
@@ -167,8 +178,9 @@ def restore_snapshots(
         fresh_within=None,
         poll_interval=poll_interval,
         max_poll_interval=max_poll_interval,
+        dry_run=dry_run,
     )
-    return _run(job, client, lock)
+    return _run(job, client, lock and not dry_run)
 
 
 def delete_snapshots(
@@ -183,6 +195,7 @@ def delete_snapshots(
     poll_interval: float = FIRST_POLL_SECONDS,
     max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL,
     lock: bool = True,
+    dry_run: bool = False,
 ) -> FleetReport:
     """Delete the snapshots of many VMs; a VM without one is skipped.
 
@@ -200,8 +213,9 @@ def delete_snapshots(
         fresh_within=None,
         poll_interval=poll_interval,
         max_poll_interval=max_poll_interval,
+        dry_run=dry_run,
     )
-    return _run(job, client, lock)
+    return _run(job, client, lock and not dry_run)
 
 
 def _run(job: Job, client: ApiClient, lock: bool) -> FleetReport:

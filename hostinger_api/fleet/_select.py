@@ -20,7 +20,9 @@ DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
 
 Vm = VPSV1VirtualMachineVirtualMachineResource
-VmIds = Optional[Iterable[int]]
+VmIds = Optional[Iterable[Union[int, Vm]]]
+"""VM ids, or VMs as listed (``select_vms``), or a mix; None: every VM of the account."""
+VmEntries = Optional[list[Union[int, Vm]]]
 Match = Union[str, Iterable[str], None]
 
 
@@ -28,7 +30,9 @@ def select_vms(client: ApiClient, *, vms: VmIds = None, match: Match = None) -> 
     """The VMs a job with these ``vms`` and ``match`` works on, in its order (one request).
 
     An id the account does not list is kept as a VM with only its id: the job reports the
-    API's answer for it.
+    API's answer for it. A VM the list answers twice is kept once, where it came first. Pass
+    the result as ``vms=`` to act on exactly these VMs (after showing them, say): the job
+    then does not list the account again.
     """
     check_client(client)
     return chosen_vms(client, check_vms(vms), check_match(match))
@@ -51,18 +55,28 @@ def check_fresh_within(fresh_within: object) -> Optional[timedelta]:
     return fresh_within
 
 
-def check_vms(vms: VmIds) -> Optional[list[int]]:
+def check_vms(vms: VmIds) -> VmEntries:
+    """The ids and VMs of ``vms``, each checked; a VM (the model) must have its id."""
     if vms is None:
         return None
     if isinstance(vms, (str, bytes)) or not isinstance(vms, Iterable):
         raise ApiTypeError(f"vms must be a list of VM ids or None, not {type(vms).__name__}")
-    ids = [check_id("vms[]", vm) for vm in vms]
-    if not ids:
+    entries: list[Union[int, Vm]] = []
+    for vm in vms:
+        if isinstance(vm, Vm):
+            if vm.id is None:
+                raise ApiTypeError("vms holds a VM without an id")
+            check_id("vms[].id", vm.id)
+            entries.append(vm)
+        else:
+            entries.append(check_id("vms[]", vm))
+    if not entries:
         raise ApiValueError("vms is empty: pass None for every VM of the account")
+    ids = [_id_of(entry) for entry in entries]
     repeated = sorted({vm for vm in ids if ids.count(vm) > 1})
     if repeated:
         raise ApiValueError(f"vms lists {', '.join(map(str, repeated))} more than once")
-    return ids
+    return entries
 
 
 def check_match(match: Match) -> Optional[list[str]]:
@@ -90,22 +104,48 @@ def check_concurrency(concurrency: object) -> int:
     return concurrency
 
 
-def chosen_vms(
-    client: ApiClient, ids: Optional[list[int]], patterns: Optional[list[str]]
-) -> list[Vm]:
-    """The VMs of these ids (every listed VM for None) whose hostname fits a pattern."""
-    listed = VPSVirtualMachineApi(client).get_virtual_machines_v1()
+def chosen_vms(client: ApiClient, entries: VmEntries, patterns: Optional[list[str]]) -> list[Vm]:
+    """The VMs of these entries (every listed VM for None) whose hostname fits a pattern.
+
+    The account is listed unless every entry is a VM already (then no request is made).
+    """
     chosen: Sequence[Vm]
-    if ids is None:
-        chosen = [vm for vm in listed if vm.id is not None]
+    if entries is not None and all(isinstance(entry, Vm) for entry in entries):
+        chosen = [entry for entry in entries if isinstance(entry, Vm)]
     else:
-        by_id = {vm.id: vm for vm in listed}
-        chosen = [by_id.get(vm_id) or Vm(id=vm_id) for vm_id in ids]
+        listed = _once_each(VPSVirtualMachineApi(client).get_virtual_machines_v1())
+        if entries is None:
+            chosen = listed
+        else:
+            by_id = {vm.id: vm for vm in listed}
+            chosen = [
+                entry if isinstance(entry, Vm) else (by_id.get(entry) or Vm(id=entry))
+                for entry in entries
+            ]
     if patterns is None:
         return list(chosen)
     # An id the account does not list has no hostname to match: kept, so that it is reported.
-    unlisted = ids is not None
+    unlisted = entries is not None
     return [vm for vm in chosen if (unlisted and vm.hostname is None) or _matches(vm, patterns)]
+
+
+def _once_each(listed: Iterable[Vm]) -> list[Vm]:
+    """The listed VMs with an id, each once (the first entry kept): a list that answers a VM
+    twice must not get it acted on twice."""
+    seen: set[int] = set()
+    unique = []
+    for vm in listed:
+        if vm.id is not None and vm.id not in seen:
+            seen.add(vm.id)
+            unique.append(vm)
+    return unique
+
+
+def _id_of(entry: Union[int, Vm]) -> int:
+    if isinstance(entry, Vm):
+        assert entry.id is not None
+        return entry.id
+    return entry
 
 
 def _matches(vm: Vm, patterns: list[str]) -> bool:

@@ -30,13 +30,16 @@ class Outcome(str, Enum):
     ERROR = "error"
     """The API refused or failed a request; the exception is kept."""
     SKIPPED = "skipped"
-    """Nothing to do, or not doable: the reason says which (state, fresh snapshot, none)."""
+    """Nothing to do, or not doable: the reason says which (state, fresh snapshot, none; in a
+    dry run, a locked VM)."""
     STARTED = "started"
     """Without waiting: the action was accepted."""
     UNKNOWN = "unknown"
     """The answer to the request was lost, and no action shows that it was performed."""
     INTERRUPTED = "interrupted"
     """Ctrl-C came first; the reason says how far the VM got."""
+    PLANNED = "planned"
+    """A dry run: every check passed, the job would act on the VM (``would create``...)."""
 
     def __str__(self) -> str:
         return self.value
