@@ -106,6 +106,7 @@ def test_create_all_fresh_within_wait_json_reports_every_vm_and_a_rerun_sends_on
         "started": 0,
         "unknown": 1,
         "interrupted": 0,
+        "planned": 0,
     }
     items = {r["vm_id"]: r for r in document["results"]}
     assert items[1]["reason"] is None
@@ -332,3 +333,85 @@ def test_help_documents_the_fleet_form():
     for text in ["--fresh-within DURATION", "--all", "--match GLOB", "--concurrency N", "130"]:
         assert text in result.stdout
     assert "1 if any error or unknown, else 3 if any failed" in result.stdout
+
+
+# -- what was confirmed is what runs (issue 15, item 8) ------------------------------------------
+
+
+class AnswerAfter(Terminal):
+    """A terminal whose user answers after something changed in the account."""
+
+    def __init__(self, answer: str, meanwhile) -> None:
+        super().__init__(answer)
+        self.meanwhile = meanwhile
+
+    def readline(self, *args) -> str:
+        self.meanwhile()
+        return super().readline(*args)
+
+
+def test_restore_acts_on_exactly_the_vms_confirmed(fifty):
+    for i in (20, 21):
+        fifty.add_vm(i, hostname=f"db-{i}.example.com")
+        fifty.set_snapshot(i)
+
+    def appears() -> None:
+        fifty.add_vm(60, hostname="db-60.example.com")
+        fifty.set_snapshot(60)
+
+    out, err = io.StringIO(), Terminal()
+    options = build_parser().parse_args(
+        ["--host", fifty.url, "snapshot", "restore", "--match", "db-*", *FAST]
+    )
+    original = sys.stdin
+    sys.stdin = AnswerAfter("y\n", appears)
+    try:
+        code = cli.execute(options, fifty.configuration(), out=out, err=err, poll_interval=0.05)
+    finally:
+        sys.stdin = original
+    assert code == cli.EXIT_OK, err.getvalue()
+    assert "Restore these 2 virtual machines" in err.getvalue()
+    assert [line.split()[0] for line in out.getvalue().splitlines()[1:]] == ["20", "21"]
+    assert [posts(fifty, i, "/restore") for i in (20, 21, 60)] == [1, 1, 0]
+    listings = [r for r in fifty.requests if r.path == "/api/vps/v1/virtual-machines"]
+    assert len(listings) == 1, "the VMs are listed once, for the confirmation"
+
+
+# -- the dry run (issue 16, item 4) ---------------------------------------------------------------
+
+
+def test_a_dry_run_prints_the_plan_sends_nothing_and_asks_nothing(fifty):
+    fifty.add_vm(LOCKED, action_seconds=math.inf)
+    running = FakeHostingerApi.handle(fifty, "POST", PATH.format(LOCKED), {}, f"Bearer {TOKEN}")
+    fifty.clear_requests()
+    result = run_cli(fifty, "--json", "snapshot", "restore", "--all", "--dry-run")
+    assert result.returncode == cli.EXIT_OK, result.stderr
+    document = json.loads(result.stdout)
+    assert set(document) == {"results", "summary"}
+    outcomes = by_vm(document)
+    assert {i for i, o in outcomes.items() if o == "planned"} == {*FRESH, 20}
+    items = {r["vm_id"]: r for r in document["results"]}
+    assert items[FRESH[0]]["reason"] == "would restore"
+    assert items[1]["reason"] == "no snapshot to restore"
+    assert items[LOCKED]["reason"] == f"locked: action {running.body['id']} running"
+    assert document["summary"]["planned"] == len(FRESH) + 1
+    assert {r.method for r in fifty.requests} == {"GET"}
+    assert "Refusing" not in result.stderr
+
+    one = run_cli(fifty, "--json", "snapshot", "create", "2", "--dry-run")
+    assert one.returncode == cli.EXIT_OK, one.stderr
+    assert json.loads(one.stdout)["results"][0]["reason"] == "would create"
+    delete = run_cli(fifty, "snapshot", "delete", "--match", "web-1?.*", "--dry-run")
+    assert delete.returncode == cli.EXIT_OK, delete.stderr
+    assert "5 planned" in delete.stderr
+    assert {r.method for r in fifty.requests} == {"GET"}
+    assert [fifty.snapshot(i) is not None for i in FRESH] == [True] * len(FRESH)
+
+
+def test_a_vm_gone_before_its_restore_exits_1(fifty):
+    fifty.set_snapshot(1)
+    fifty.inject(faults.vm_gone(), vm=2, method="GET", times=10**6)
+    result = run_cli(fifty, "--json", "snapshot", "restore", "1", "2", "--yes", *FAST)
+    assert result.returncode == cli.EXIT_API_ERROR, result.stderr
+    outcomes = by_vm(json.loads(result.stdout))
+    assert outcomes == {1: "started", 2: "error"}

@@ -13,7 +13,7 @@ import json
 from typing import Any, Callable, Optional, TextIO
 
 from hostinger_api.api_client import ApiClient
-from hostinger_api.cli._args import concurrency, duration, interval
+from hostinger_api.cli._args import concurrency, duration, interval, seconds
 from hostinger_api.cli._output import StatusLine, columns_table
 from hostinger_api.cli._session import (
     EXIT_ACTION_FAILED,
@@ -37,8 +37,9 @@ from hostinger_api.fleet import (
     select_vms,
 )
 from hostinger_api.fleet.metrics import JobMetricsFile, check_path
+from hostinger_api.state import fleet_lock
 
-_DONE = (Outcome.SUCCEEDED, Outcome.STARTED)
+_DONE = (Outcome.SUCCEEDED, Outcome.STARTED, Outcome.PLANNED)
 _FAILED = (Outcome.FAILED, Outcome.ERROR, Outcome.UNKNOWN, Outcome.TIMED_OUT)
 _QUESTIONS = {
     "restore": "Restore these {count} from their snapshots? Everything written to them since "
@@ -47,15 +48,19 @@ _QUESTIONS = {
 }
 
 FLEET_EPILOG = """\
-many VMs (more than one VM_ID, --all, --match or --fresh-within):
+many VMs (more than one VM_ID, --all, --match, --fresh-within or --dry-run):
   One job over the VMs: up to --concurrency at once, each VM's request sent once, the whole job
   held to --timeout. Progress goes to stderr (one live line on a terminal, a line per VM
   otherwise); a table goes to stdout, or with --json one document:
     {"results": [{"vm_id", "hostname", "outcome", "reason", "action"}], "summary": {...}}
-  Outcomes: succeeded, failed, timed_out, error, skipped, started, unknown, interrupted.
+  Outcomes: succeeded, failed, timed_out, error, skipped, started, unknown, interrupted,
+  planned (--dry-run: every check made, nothing sent; a locked VM is skipped, not waited for).
   Exit code: 1 if any error or unknown, else 3 if any failed, else 4 if any timed_out, else 0;
   130 when interrupted, whatever else happened. restore and delete list the VMs and ask once
-  on a terminal; without one they need --yes.
+  on a terminal, then act on exactly the VMs listed; without a terminal they need --yes. A dry
+  run asks nothing, takes no lock and writes no metrics file.
+  One run at a time per host and token: a run that finds another holding the lock exits 5 at
+  once, having sent nothing (--wait-for-lock SECONDS: waits up to that long first).
 """
 
 
@@ -86,12 +91,24 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
         help=f"VMs worked on at once (default: {DEFAULT_CONCURRENCY})",
     )
     parser.add_argument(
+        "--wait-for-lock",
+        metavar="SECONDS",
+        type=seconds,
+        help="when another run of this host and token holds the lock, wait up to this long for "
+        "it (default: exit 5 at once)",
+    )
+    parser.add_argument(
         "--poll-interval",
         metavar="SECONDS",
         type=interval,
         default=FIRST_POLL_SECONDS,
         help=f"seconds before the first poll of an action (default: {FIRST_POLL_SECONDS:g}; "
         "the wait grows by half each poll, to 15)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="make every check (lock, state, snapshot) and print the plan: nothing is sent",
     )
     parser.add_argument(
         "--metrics-file",
@@ -101,12 +118,14 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
 
 
 def is_fleet(options: argparse.Namespace) -> bool:
-    """Whether the command works on many VMs; one VM id alone keeps the one-VM form."""
+    """Whether the command works on many VMs; one VM id alone keeps the one-VM form (a dry
+    run is the fleet form's, whatever the number of VMs)."""
     return (
         len(options.vm_id) != 1
         or options.all
         or bool(options.match)
         or getattr(options, "fresh_within", None) is not None
+        or getattr(options, "dry_run", False)
     )
 
 
@@ -121,8 +140,30 @@ def run(
     ask: Optional[Callable[[str], None]],
 ) -> FleetReport:
     """Run the job and show it. ``ask`` (None: confirmed already) asks on a terminal and
-    refuses by raising; the VMs are listed first, so the answer is about them."""
+    refuses by raising; the VMs are listed first, so the answer is about them. The whole run,
+    listing included, holds the fleet lock: ``FleetLockHeld`` when another run has it."""
     selection = _selection(operation, options)
+    if options.dry_run:  # nothing is changed: no lock to hold
+        return _run(
+            operation, options, api_client, selection, out=out, err=err, stdin=stdin, ask=None
+        )
+    with fleet_lock(api_client, operation=f"snapshot {operation}", wait=options.wait_for_lock):
+        return _run(
+            operation, options, api_client, selection, out=out, err=err, stdin=stdin, ask=ask
+        )
+
+
+def _run(
+    operation: str,
+    options: argparse.Namespace,
+    api_client: ApiClient,
+    selection: dict[str, Any],
+    *,
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+    ask: Optional[Callable[[str], None]],
+) -> FleetReport:
     if ask is not None:
         targets = select_vms(api_client, **selection) if stdin.isatty() else None
         if targets is not None:
@@ -132,7 +173,11 @@ def run(
             err.write(_listing(targets))
         count = "virtual machines" if targets is None else _vms(len(targets))
         ask(_QUESTIONS[operation].format(count=count))
+        if targets is not None:  # what was confirmed is what runs: not listed again
+            selection = {"vms": targets, "match": None}
     metrics = options.metrics_file and JobMetricsFile(options.metrics_file, operation)
+    if options.dry_run:
+        metrics = None  # a plan is not a run: its metrics would say that one happened
     status = _Status(operation, err)
     function: Callable[..., FleetReport] = {
         "create": create_snapshots,
@@ -151,6 +196,8 @@ def run(
             timeout=options.timeout,
             on_progress=status.update,
             poll_interval=options.poll_interval,
+            lock=False,  # held above
+            dry_run=options.dry_run,
             **extra,
         )
     except FleetInterrupted as stopped:
