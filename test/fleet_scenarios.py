@@ -55,10 +55,22 @@ class VmDraw:
 
     id: int
     state: str
-    lock: Optional[str]  # None, "create" or "restore": an action running on it already
     snapshot_age: Optional[timedelta]
+    recent: Optional[str]  # None, "create", "restore" or "delete": an action that just ended
+    lock: Optional[str]  # None, "create" or "restore": an action running on it still
     fail_actions: bool
     action_seconds: float
+
+    def snapshot_at_start(self, fresh_within: Optional[timedelta]) -> tuple[bool, bool]:
+        """Whether it has a snapshot once the actions before the job ended, and a fresh one."""
+        present = self.snapshot_age is not None
+        fresh = present and fresh_within is not None and self.snapshot_age < fresh_within
+        for before in (self.recent, self.lock):
+            if before == "create" and not self.fail_actions:
+                present = fresh = True
+            elif before == "delete" and not self.fail_actions:
+                present = fresh = False
+        return present, fresh
 
 
 @dataclass(frozen=True)
@@ -107,13 +119,20 @@ FAULT_KINDS = (
 def vm_draws(draw: st.DrawFn, vm_id: int) -> VmDraw:
     state = draw(st.sampled_from(["running", "running", "stopped", "suspended", "stopping"]))
     age = draw(st.sampled_from([None, timedelta(minutes=10), timedelta(days=2)]))
-    locks: list[Optional[str]] = [None, None, "create"] + (["restore"] if age else [])
+    fail_actions = draw(st.sampled_from([False, False, False, True]))
+    recent = lock = None
+    if state in SETTLED:  # the fake starts actions on running and stopped VMs only
+        recents: list[Optional[str]] = [None, None, "create"] + (["restore", "delete"] * bool(age))
+        recent = draw(st.sampled_from(recents))
+        has = age is not None if recent in (None, "restore") or fail_actions else recent == "create"
+        lock = draw(st.sampled_from([None, None, "create"] + ["restore"] * has))
     return VmDraw(
         id=vm_id,
         state=state,
-        lock=draw(st.sampled_from(locks)) if state in SETTLED else None,
         snapshot_age=age,
-        fail_actions=draw(st.sampled_from([False, False, False, True])),
+        recent=recent,
+        lock=lock,
+        fail_actions=fail_actions,
         action_seconds=draw(st.sampled_from([0.0, 0.05, 0.2])),
     )
 
@@ -220,17 +239,28 @@ def listed_twice(ids: tuple[int, ...]) -> Callable[[Any], Any]:
     return rewrite
 
 
+def start_action(fake: ModelFake, vm_id: int, operation: str) -> int:
+    """Start an action behind the client's back (neither in the requests nor the answers)."""
+    path = f"/api/vps/v1/virtual-machines/{vm_id}/snapshot"
+    path += "/restore" if operation == "restore" else ""
+    method = "DELETE" if operation == "delete" else "POST"
+    started = FakeHostingerApi.handle(fake, method, path, {}, f"Bearer {TOKEN}")
+    assert started.status == 200, started.body
+    assert isinstance(started.body, dict)
+    return int(started.body["id"])
+
+
 @contextmanager
 def fake_for(scenario: Scenario) -> Iterator[tuple[ModelFake, set[int]]]:
-    """The fake holding the drawn fleet, its locks and faults; and the ids of the actions that
-    ran before the job (the locks)."""
+    """The fake holding the drawn fleet, its actions and faults; and the ids of the actions
+    that ran before the job (recent ones, and those that lock their VM)."""
     specs = [
         {
             "id": vm.id,
             "hostname": f"web-{vm.id}.example.com",
             "state": vm.state,
             "fail_actions": vm.fail_actions,
-            "action_seconds": LOCK_SECONDS if vm.lock else vm.action_seconds,
+            "action_seconds": 0,
         }
         for vm in scenario.vms
     ]
@@ -241,14 +271,12 @@ def fake_for(scenario: Scenario) -> Iterator[tuple[ModelFake, set[int]]]:
                 fake.set_snapshot(vm.id, created_at=now - vm.snapshot_age)
         before: set[int] = set()
         for vm in scenario.vms:
+            if vm.recent is not None:  # takes no time: it has ended when the job starts
+                before.add(start_action(fake, vm.id, vm.recent))
             if vm.lock is not None:
-                path = f"/api/vps/v1/virtual-machines/{vm.id}/snapshot"
-                path += "/restore" if vm.lock == "restore" else ""
-                # behind the client's back: neither in the requests nor in the answers
-                started = FakeHostingerApi.handle(fake, "POST", path, {}, f"Bearer {TOKEN}")
-                assert started.status == 200, started.body
-                before.add(started.body["id"])  # type: ignore[call-overload,index]
-                fake.add_vm(vm.id, action_seconds=vm.action_seconds)
+                fake.add_vm(vm.id, action_seconds=LOCK_SECONDS)
+                before.add(start_action(fake, vm.id, vm.lock))
+            fake.add_vm(vm.id, action_seconds=vm.action_seconds)
         if scenario.listed_twice:
             twice = Fault(performed=True, rewrite=listed_twice(scenario.listed_twice))
             fake.inject(twice, method="GET")  # the job's first request: the list

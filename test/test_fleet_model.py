@@ -71,13 +71,8 @@ def true_skip_reasons(scenario: Scenario, vm_id: int) -> list[str]:
     reasons = []
     if vm.state not in SETTLED:
         reasons.append(vm.state)
-    made_one = vm.lock == "create" and not vm.fail_actions  # the running action's snapshot
-    has_snapshot = vm.snapshot_age is not None or made_one
-    if scenario.operation != "create" and not has_snapshot:
-        reasons.append("snapshot")
-    if scenario.fresh_within is not None and (
-        made_one or (vm.snapshot_age is not None and vm.snapshot_age < scenario.fresh_within)
-    ):
+    present, fresh = vm.snapshot_at_start(scenario.fresh_within)
+    if (scenario.operation != "create" and not present) or fresh:
         reasons.append("snapshot")
     return reasons
 
