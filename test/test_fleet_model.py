@@ -38,10 +38,10 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hostinger_api import ApiException, FleetInterrupted, Outcome
 from hostinger_api.fleet import INTERRUPT_GRACE, LOOKUP_SECONDS
 
-DEFAULT_EXAMPLES = 200
+DEFAULT_EXAMPLES = 150
 """Scenarios in the default run: well under a minute on a loaded two-core machine."""
 SLOW_EXAMPLES = int(os.environ.get("HOSTINGER_MODEL_EXAMPLES", "1000"))
-LATE = 0.25
+LATE = 0.5
 """Seconds after the job returned within which a request read by the fake was still sent before
 (the fake reads a request a moment after the client wrote it)."""
 SNAPSHOT = re.compile(r"/api/vps/v1/virtual-machines/([0-9]+)/snapshot(/restore)?")
