@@ -191,3 +191,22 @@ def test_help_documents_the_verdicts_and_the_exit_codes(capsys):
     assert "--max-age DURATION" in shown
     assert "3    at least one VM is stale, expiring or missing" in shown
     assert "exactly --max-age old is still protected" in shown
+
+
+def test_no_vm_matching_exits_0_and_says_nothing_was_checked(fake):
+    code, out, err = run(fake, "--match", "nothing-*")
+    assert code == cli.EXIT_OK
+    assert out == ""
+    assert "no virtual machine matches: nothing was checked" in err
+
+
+def test_a_metrics_file_that_cannot_be_written_exits_1_after_the_audit(fake, tmp_path, monkeypatch):
+    def refuse(path, report):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("hostinger_api.cli.status.write_status_metrics", refuse)
+    code, out, err = run(fake, "--all", "--metrics-file", str(tmp_path / "x.prom"))
+    assert code == cli.EXIT_API_ERROR
+    assert len(out.splitlines()) == 5  # the audit's table is shown all the same
+    assert "cannot write" in err
+    assert "No space left on device" in err

@@ -313,3 +313,28 @@ def test_a_metrics_file_that_cannot_be_written_is_refused_before_anything_is_sen
             assert fleet_command(fake, *args, "--metrics-file", missing) == cli.EXIT_USAGE
         assert fleet_command(fake, "create", "--all", "--metrics-file", "") == cli.EXIT_USAGE
         assert fake.requests == []
+
+
+def test_a_broken_previous_file_has_no_last_success(tmp_path):
+    path = tmp_path / "job.prom"
+    path.write_text('hostinger_fleet_job_last_success_timestamp_seconds{operation="create"} soon\n')
+    assert previous_success(path, "create") is None
+    path.write_text('hostinger_fleet_job_last_success_timestamp_seconds{operation="create"} +Inf\n')
+    assert previous_success(path, "create") is None
+
+
+def test_a_job_file_that_cannot_be_written_is_a_line_on_stderr_not_an_exception(
+    tmp_path, monkeypatch
+):
+    metrics_file = JobMetricsFile(tmp_path / "job.prom", "create")
+
+    def refuse(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(metrics.os, "replace", refuse)
+    err = io.StringIO()
+    metrics_file.write(job(Outcome.SUCCEEDED), err)
+    assert "cannot write the metrics file" in err.getvalue()
+    assert "No space left on device" in err.getvalue()
+    with pytest.raises(OSError, match="No space"):
+        metrics_file.write(job(Outcome.SUCCEEDED))

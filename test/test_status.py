@@ -21,6 +21,7 @@ from hostinger_api.fleet.status import (
     StatusReport,
     StatusRow,
     Verdict,
+    error_text,
     span_text,
     verdict_of,
 )
@@ -313,3 +314,11 @@ def test_the_text_table_and_the_json_form():
     assert document["rows"][1]["verdict"] == "stale"
     assert document["summary"]["stale"] == 1
     assert StatusReport([], 0.0, None, HOUR).ok
+
+
+def test_a_verdict_is_its_word_and_an_error_without_a_message_is_its_class():
+    assert str(Verdict.STALE) == "stale"
+    assert Verdict("missing") is Verdict.MISSING
+    assert error_text(TimeoutError()) == "TimeoutError"
+    assert error_text(ValueError("bad\nsecond line")) == "ValueError: bad"
+    assert row(1, Verdict.PROTECTED).backup_age is None

@@ -16,6 +16,7 @@ The modules, one job each::
     vm         vm list|get
     backup     backup list|restore
     fleet      the many-VM form of snapshot create|delete|restore
+    status     snapshot status: is every VM protected? (a monitoring check)
     config     what the commands run with, and where each setting came from
     demo       the commands against the fake API
 """

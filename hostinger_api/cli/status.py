@@ -111,12 +111,6 @@ def snapshot_status_command(session: Session) -> int:
         concurrency=options.concurrency,
         timeout=options.timeout,
     )
-    if options.metrics_file is not None:
-        try:
-            write_status_metrics(options.metrics_file, report)
-        except OSError as error:
-            session.say(f"hostinger-api: error: cannot write {options.metrics_file}: {error}")
-            return EXIT_API_ERROR
     if options.json:
         print(json.dumps(report.to_dict(), indent=2), file=session.out)
     elif report.rows:
@@ -124,6 +118,12 @@ def snapshot_status_command(session: Session) -> int:
     session.say(f"hostinger-api: {report.summary_line()}")
     if not report.rows:
         session.say("hostinger-api: no virtual machine matches: nothing was checked")
+    if options.metrics_file is not None:
+        try:
+            write_status_metrics(options.metrics_file, report)
+        except OSError as error:  # the answer is shown; the monitoring's copy of it is not
+            session.say(f"hostinger-api: error: cannot write {options.metrics_file}: {error}")
+            return EXIT_API_ERROR
     return status_exit_code(report)
 
 

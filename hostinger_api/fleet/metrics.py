@@ -56,11 +56,9 @@ def escape_label(value: str) -> str:
 
 
 def _number(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(float(value)) if not float(value).is_integer() else str(int(value))
+    """A sample's value: whole numbers without a fraction, others exactly (``repr``)."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
 
 
 class _Family:
@@ -226,16 +224,12 @@ def write_textfile(path: PathLike, text: str) -> None:
 
 def _sync_folder(folder: str) -> None:
     """Make the rename itself durable, where the platform allows opening a folder."""
-    try:
+    with contextlib.suppress(OSError):
         descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def write_status_metrics(path: PathLike, report: StatusReport) -> None:
