@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from support import TOKEN
 
 from hostinger_api import (
@@ -322,3 +324,44 @@ def test_a_verdict_is_its_word_and_an_error_without_a_message_is_its_class():
     assert error_text(TimeoutError()) == "TimeoutError"
     assert error_text(ValueError("bad\nsecond line")) == "ValueError: bad"
     assert row(1, Verdict.PROTECTED).backup_age is None
+
+
+def test_nothing_is_sent_after_the_audit_returns():
+    vms = [{"id": i, "hostname": f"slow-{i}"} for i in range(1, 7)]
+    with FakeHostingerApi(token=TOKEN, vms=vms) as fake:
+        for vm_id in range(1, 7):
+            fake.inject(faults.slow(3), vm=vm_id, method="GET", times=10)
+        with ApiClient(fake.configuration()) as api_client:
+            report = snapshot_status(api_client, concurrency=2, timeout=1.0)
+            returned = time.monotonic()
+            time.sleep(1.5)  # time for a straggler to show
+        assert {row.verdict for row in report.rows} == {Verdict.UNKNOWN}
+        assert len(report.rows) == 6
+        late = [r for r in fake.requests if r.received > returned]
+        assert late == []
+
+
+@given(
+    age=st.integers(min_value=-60, max_value=40 * 86400),
+    life=st.integers(min_value=-86400, max_value=30 * 86400),
+    max_age=st.one_of(st.none(), st.integers(min_value=1, max_value=30 * 86400)),
+    within=st.integers(min_value=1, max_value=30 * 86400),
+)
+def test_each_snapshot_gets_the_verdict_the_rules_say(age, life, max_age, within):
+    """One verdict per snapshot, by the documented rules in their documented order."""
+    created = NOW - timedelta(seconds=age)
+    expires = NOW + timedelta(seconds=life)
+    limit = None if max_age is None else timedelta(seconds=max_age)
+    verdict, reason = verdict_of(
+        snapshot(created, expires), NOW, max_age=limit, expiring_within=timedelta(seconds=within)
+    )
+    if life <= 0:
+        expected = Verdict.MISSING
+    elif max_age is not None and age > max_age:
+        expected = Verdict.STALE
+    elif life <= within:
+        expected = Verdict.EXPIRING
+    else:
+        expected = Verdict.PROTECTED
+    assert verdict is expected
+    assert (reason is None) == (verdict is Verdict.PROTECTED)
