@@ -181,12 +181,14 @@ def scenarios(draw: st.DrawFn, most_vms: int = 5) -> Scenario:
 
 @dataclass(frozen=True)
 class Answer:
-    """A request the service (or a fault standing in for it) answered, and when it came in."""
+    """A request the service (or a fault standing in for it) answered: when it came in, and
+    when its answer went out (or the connection was dropped)."""
 
     received: float
     method: str
     path: str
     status: int
+    answered: float
 
 
 class ModelFake(FakeHostingerApi):
@@ -201,7 +203,8 @@ class ModelFake(FakeHostingerApi):
         received = time.monotonic()
         response = super().handle(method, path, query, authorization)
         with self._answers_lock:
-            self.answers.append(Answer(received, method, path, response.status))
+            answered = time.monotonic() + response.delay  # a slow fault waits in the server
+            self.answers.append(Answer(received, method, path, response.status, answered))
         return response
 
 

@@ -46,6 +46,8 @@ SLOW_EXAMPLES = int(os.environ.get("HOSTINGER_MODEL_EXAMPLES", "1000"))
 LATE = 0.5
 """Seconds after the job returned within which a request read by the fake was still sent before
 (the fake reads a request a moment after the client wrote it)."""
+QUICK_STOP = 2.0
+"""Seconds for FleetInterrupted after Ctrl-C when no request is on the wire ("a second or two")."""
 SNAPSHOT = re.compile(r"/api/vps/v1/virtual-machines/([0-9]+)/snapshot(/restore)?")
 VM_PATH = re.compile(r"/api/vps/v1/virtual-machines/([0-9]+)")
 
@@ -125,7 +127,14 @@ def check_promises(
         allowed += LOOKUP_SECONDS
     if run.interrupted_at is not None:
         allowed += INTERRUPT_GRACE
-        assert run.returned - run.interrupted_at <= INTERRUPT_GRACE + SLACK
+        stopped = run.returned - run.interrupted_at
+        assert stopped <= INTERRUPT_GRACE + SLACK, f"FleetInterrupted {stopped:.1f} s after Ctrl-C"
+        on_the_wire = [
+            a for a in answers if a.received <= run.returned and a.answered >= run.interrupted_at
+        ]
+        assert on_the_wire or stopped <= QUICK_STOP + SLACK, (
+            f"FleetInterrupted {stopped:.1f} s after Ctrl-C, with no request on the wire"
+        )
     assert run.returned - run.began <= allowed, (
         f"the job took {run.returned - run.began:.1f} s with a timeout of {scenario.timeout} s"
     )
