@@ -18,8 +18,9 @@ its own process too (``--run``), timed from its first request to its last:
   ``Retry-After`` before sending the same request again, and takes the pydantic error its models
   raise for the state ``started`` for "still running", as a careful user would.
 
-The lower bound of the job is the longer of: the requests it needs (the list of VMs, then one
-POST and one poll per VM) at the allowed rate, and the longest action.
+The lower bound of the job is the longer of: the requests it needs (the list of VMs, then per VM
+the listing of its actions before its POST, the POST and one poll) at the allowed rate, and the
+longest action.
 """
 
 from __future__ import annotations
@@ -57,8 +58,12 @@ class Setting:
     first_poll: Optional[float] = None
     """create_snapshots' poll_interval; None: its default."""
 
+    def requests(self) -> int:
+        """The job's fewest requests: the VM list; per VM its actions, its POST, one poll."""
+        return 1 + 3 * self.vms
+
     def lower_bound(self) -> float:
-        requests = 1 + 2 * self.vms
+        requests = self.requests()
         return max(requests / self.rate, self.longest)
 
 
@@ -271,7 +276,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(
         f"{setting.vms} VMs, actions of {setting.shortest:g} to {setting.longest:g} s, "
         f"the fake allowing {setting.rate} requests a second; lower bound {bound:.1f} s "
-        f"({1 + 2 * setting.vms} requests at {setting.rate}/s, or the longest action)\n"
+        f"({setting.requests()} requests at {setting.rate}/s, or the longest action)\n"
     )
     rows = []
     runs = sorted(
