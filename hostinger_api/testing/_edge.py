@@ -81,7 +81,6 @@ class EdgeBlock:
             {
                 "Content-Type": "text/plain; charset=UTF-8",
                 "Retry-After": str(max(1, math.ceil(left))),
-                "Server": "cloudflare",
             },
         )
 
