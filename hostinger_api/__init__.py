@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     )
     from hostinger_api.restore_points import restore_point
     from hostinger_api.retry import RetryPolicy
+    from hostinger_api.state import FleetLockHeld, fleet_lock
     from hostinger_api.waiters import poll_action, wait_for_action
 
 _MODULE_OF: dict[str, str] = {
@@ -96,6 +97,8 @@ _MODULE_OF: dict[str, str] = {
     "Configuration": "hostinger_api.configuration",
     "RetryPolicy": "hostinger_api.retry",
     "restore_point": "hostinger_api.restore_points",
+    "FleetLockHeld": "hostinger_api.state",
+    "fleet_lock": "hostinger_api.state",
     **dict.fromkeys(
         [
             "FleetInterrupted",
@@ -166,7 +169,7 @@ _MODULE_OF: dict[str, str] = {
 
 _SUBMODULES = frozenset(
     {"api", "api_client", "api_response", "configuration", "exceptions", "models", "rest"}
-    | {"fleet", "restore_points", "retry", "testing", "waiters"}
+    | {"fleet", "restore_points", "retry", "state", "testing", "waiters"}
 )
 
 __all__ = ["__version__", *_MODULE_OF]
