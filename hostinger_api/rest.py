@@ -73,7 +73,7 @@ from hostinger_api.retry import (
     sleep_unless_stopped,
     stopped,
 )
-from hostinger_api.state import pause_board
+from hostinger_api.state import MAX_SHARED_PAUSE, pause_board
 
 __all__ = [
     "ApiException",
@@ -152,7 +152,9 @@ class RESTClientObject:
             configuration.max_requests_per_second, learn=configuration.shared_rate_limit
         )
         """What this client's threads learned of the rate limit (``hostinger_api.ratelimit``)."""
-        self.pause_board = pause_board(configuration)
+        self.pause_board = pause_board(
+            configuration, getattr(self.retry_policy, "max_pause", MAX_SHARED_PAUSE)
+        )
         """A pause shared with other processes (``hostinger_api.state``); None: not shared."""
         self._secure_origins: set[str] = set()
         self._pools: dict[str, urllib3.HTTPConnectionPool] = {}

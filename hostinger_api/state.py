@@ -53,7 +53,8 @@ except ImportError:  # Windows: no flock; the lock is skipped there, after one w
 
 STATE_DIR_VARIABLE = "HOSTINGER_API_STATE_DIR"
 MAX_SHARED_PAUSE = 3600.0
-"""Seconds: the longest pause one process imposes on the others, whatever the server said."""
+"""Seconds: the longest pause one process imposes on the others, whatever the server said
+(unless the client's ``RetryPolicy.max_pause`` says otherwise)."""
 MIN_SHARED_PAUSE = 5.0
 """Seconds: a shorter pause (a rate-limit window turning over) is not written for the others;
 a process that meets it gets its own 429 and waits it out under its own retry policy."""
@@ -153,8 +154,9 @@ class PauseBoard:
     ``check`` is on every request's path: one ``os.stat`` when nothing changed since last time.
     """
 
-    def __init__(self, folder: str, key: str) -> None:
+    def __init__(self, folder: str, key: str, max_pause: float = MAX_SHARED_PAUSE) -> None:
         self.folder = folder
+        self.max_pause = max_pause
         self.path = os.path.join(folder, f"pause-{key}.json")
         self._seen: Optional[tuple[int, int, int]] = None  # (mtime_ns, size, inode) last read
         self._pause: Optional[Pause] = None  # what that read found, when another process's
@@ -195,7 +197,7 @@ class PauseBoard:
         self.record(seconds, reason)
 
     def record(self, seconds: float, reason: str) -> None:
-        """Tell other processes to send nothing for ``seconds`` (capped at an hour).
+        """Tell other processes to send nothing for ``seconds`` (capped at ``max_pause``).
 
         Written atomically (a new file renamed over the old), and only when it ends later than
         the pause already there. A folder that cannot be written costs one warning, then nothing.
@@ -203,7 +205,7 @@ class PauseBoard:
         if seconds < MIN_SHARED_PAUSE or not _ready(self.folder):
             return
         self._me = (os.getpid(), socket.gethostname())  # after a fork, the child is another
-        until = time.time() + min(seconds, MAX_SHARED_PAUSE)
+        until = time.time() + min(seconds, self.max_pause)
         current = read_pause(self.path)
         if current is not None and current.until >= until:
             return
@@ -237,12 +239,15 @@ def read_pause(path: str) -> Optional[Pause]:
         return None
 
 
-def pause_board(configuration: Configuration) -> Optional[PauseBoard]:
+def pause_board(
+    configuration: Configuration, max_pause: float = MAX_SHARED_PAUSE
+) -> Optional[PauseBoard]:
     """The pause board of a configuration's host and token; None when its state folder is off."""
     folder = configuration.state_dir
     if folder is None:
         return None
-    return PauseBoard(folder, state_key(configuration.host, configuration.access_token))
+    key = state_key(configuration.host, configuration.access_token)
+    return PauseBoard(folder, key, max_pause)
 
 
 # -- the fleet lock ------------------------------------------------------------------------------
