@@ -101,6 +101,7 @@ class Scenario:
     wait: bool
     timeout: float
     interrupt_after: Optional[float]  # seconds into the job for a Ctrl-C
+    rate_limit: Optional[tuple[int, str]] = None  # the fake's limit: N a second, its headers
 
 
 FAULT_KINDS = (
@@ -173,6 +174,9 @@ def scenarios(draw: st.DrawFn, most_vms: int = 5) -> Scenario:
         wait=draw(st.booleans()),
         timeout=draw(st.sampled_from([1.0, 2.0])),
         interrupt_after=draw(st.sampled_from([None] * 18 + [0.005, 0.01, 0.02, 0.05, 0.1, 0.4])),
+        rate_limit=draw(
+            st.sampled_from([None] * 9 + [(20, mode) for mode in ("laravel", "ietf", "none")])
+        ),
     )
 
 
@@ -269,7 +273,12 @@ def fake_for(scenario: Scenario) -> Iterator[tuple[ModelFake, set[int]]]:
         }
         for vm in scenario.vms
     ]
-    with ModelFake(token=TOKEN, vms=specs) as fake:
+    limit: dict[str, Any] = {}
+    if scenario.rate_limit is not None:
+        # 20 a second: enough for the actions set up below (two a VM at most), not for the job
+        limit = {"rate_limit": (scenario.rate_limit[0], 1.0)}
+        limit.update(rate_limit_headers=scenario.rate_limit[1])
+    with ModelFake(token=TOKEN, vms=specs, **limit) as fake:
         now = datetime.now(timezone.utc)
         for vm in scenario.vms:
             if vm.snapshot_age is not None:
