@@ -58,6 +58,10 @@ MAX_SHARED_PAUSE = 3600.0
 MIN_SHARED_PAUSE = 5.0
 """Seconds: a shorter pause (a rate-limit window turning over) is not written for the others;
 a process that meets it gets its own 429 and waits it out under its own retry policy."""
+LOOK_EVERY = 0.05
+"""Seconds between two looks at the pause file by one client: a busy client pays for one
+``os.stat`` per this much time, not per request; another process's pause reaches it this late
+at most (a new process looks before its first request)."""
 LOCK_POLL = 0.2
 """Seconds between tries while ``fleet_lock(wait=...)`` waits for another run to end."""
 
@@ -151,7 +155,8 @@ class Pause:
 class PauseBoard:
     """The pause file of one host and token in one state folder.
 
-    ``check`` is on every request's path: one ``os.stat`` when nothing changed since last time.
+    ``check`` is on every request's path: one clock read, and one ``os.stat`` every
+    ``LOOK_EVERY`` seconds; the file is read only when its mtime, size or inode changed.
     """
 
     def __init__(self, folder: str, key: str, max_pause: float = MAX_SHARED_PAUSE) -> None:
@@ -160,21 +165,30 @@ class PauseBoard:
         self.path = os.path.join(folder, f"pause-{key}.json")
         self._seen: Optional[tuple[int, int, int]] = None  # (mtime_ns, size, inode) last read
         self._pause: Optional[Pause] = None  # what that read found, when another process's
+        self._next_look = 0.0  # time.monotonic() of the next stat
         self._me = (os.getpid(), socket.gethostname())
 
     def check(self, method: str, url: str) -> None:
         """Raise ``TooManyRequestsException`` while another process's pause is in force."""
+        now = time.monotonic()
+        if now >= self._next_look:
+            self._next_look = now + LOOK_EVERY
+            self._look()
+        pause = self._pause
+        if pause is not None and pause.until > time.time():
+            raise pause.error(method, url)
+
+    def _look(self) -> None:
+        """Read the file again if it changed since the last look."""
         try:
             stat = os.stat(self.path)
         except OSError:
-            return  # no pause file: the common case, one failed stat
+            self._seen = self._pause = None  # no pause file: the common case
+            return
         seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         if seen != self._seen:
             self._pause = self._read()
             self._seen = seen
-        pause = self._pause
-        if pause is not None and pause.until > time.time():
-            raise pause.error(method, url)
 
     def _read(self) -> Optional[Pause]:
         """The pause in the file, unless it is this process's own or cannot be read."""

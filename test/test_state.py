@@ -187,6 +187,7 @@ def test_this_process_own_pause_is_left_to_its_gate(tmp_path):
 
 
 def test_the_file_is_read_again_only_when_it_changed(tmp_path, monkeypatch):
+    monkeypatch.setattr(state, "LOOK_EVERY", 0.0)  # a stat at every request
     board = PauseBoard(str(tmp_path), "k")
     other_process_pause(board, -1)
     reads = []
@@ -200,6 +201,22 @@ def test_the_file_is_read_again_only_when_it_changed(tmp_path, monkeypatch):
     with pytest.raises(TooManyRequestsException):
         board.check("GET", URL)
     assert len(reads) == 2
+
+
+def test_a_busy_client_looks_at_the_file_once_per_interval(tmp_path, monkeypatch):
+    board = PauseBoard(str(tmp_path), "k")
+    looks = []
+    real = PauseBoard._look
+    monkeypatch.setattr(PauseBoard, "_look", lambda self: looks.append(1) or real(self))
+    started = time.monotonic()
+    for _ in range(1000):
+        board.check("GET", URL)
+    elapsed = time.monotonic() - started
+    assert 1 <= len(looks) <= 1 + elapsed / state.LOOK_EVERY
+    time.sleep(state.LOOK_EVERY * 2)
+    other_process_pause(board, 30)
+    with pytest.raises(TooManyRequestsException):
+        board.check("GET", URL)  # seen at the next look
 
 
 def test_a_broken_pause_file_is_ignored(tmp_path):
