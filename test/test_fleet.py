@@ -889,3 +889,25 @@ def test_dry_run_must_be_a_bool(few, client):
     with pytest.raises(ApiTypeError, match="dry_run must be True or False"):
         create_snapshots(client, dry_run="yes")
     assert few.requests == []
+
+
+def test_ctrl_c_while_the_workers_start_stops_those_started(monkeypatch):
+    start = threading.Thread.start
+
+    def pressed_meanwhile(thread: threading.Thread) -> None:
+        start(thread)
+        if thread.name == "hostinger-fleet-1":
+            raise KeyboardInterrupt
+
+    with Fake(token=TOKEN, vms=[vm(1), vm(2), vm(3)], action_seconds=math.inf) as fake:
+        with ApiClient(fake.configuration()) as client:
+            monkeypatch.setattr(threading.Thread, "start", pressed_meanwhile)
+            with pytest.raises(FleetInterrupted) as caught:
+                create_snapshots(client, concurrency=3, **FAST)
+            monkeypatch.undo()
+        time.sleep(0.2)  # a request sent just before the Ctrl-C may arrive just after it
+        seen = len(fake.requests)
+        time.sleep(0.5)
+        assert len(fake.requests) == seen, "nothing sent after the job raised"
+    assert [r.vm_id for r in caught.value.report.results] == [1, 2, 3]
+    assert {r.outcome for r in caught.value.report.results} == {Outcome.INTERRUPTED}

@@ -158,10 +158,10 @@ class Job(Shared):
             )
             for number in range(min(self.concurrency, len(targets)))
         ]
-        for worker in workers:
-            worker.start()
         ended = 0
-        try:
+        try:  # a Ctrl-C while the workers start stops those started, as any other
+            for worker in workers:
+                worker.start()
             while ended < len(targets):
                 try:
                     index, result = done.get(timeout=_TICK)
