@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +23,7 @@ import urllib3
 from support import TOKEN, VM
 
 from hostinger_api import ApiClient, TooManyRequestsException, VPSSnapshotsApi, cli
+from hostinger_api.cli._parser import build_parser
 from hostinger_api.testing import EdgeBlock, FakeHostingerApi, faults
 
 OTHER_VM = VM + 1
@@ -327,3 +330,67 @@ def test_the_fake_command_line_blocks_like_the_edge_and_the_next_process_sends_n
     finally:
         server.send_signal(signal.SIGTERM)
         server.communicate(timeout=WAIT)
+
+
+# -- the units in the docs -----------------------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+UNITS = ("hostinger-api-snapshots.service", "hostinger-api-snapshots.timer")
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd is not installed")
+def test_the_systemd_units_verify(tmp_path):
+    script = Path(sys.executable).with_name("hostinger-api")
+    for name in UNITS:
+        text = (EXAMPLES / "systemd" / name).read_text()
+        # verify checks that ExecStart's program exists: this checkout's, not /usr/local/bin's
+        (tmp_path / name).write_text(text.replace("/usr/local/bin/hostinger-api", str(script)))
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *(str(tmp_path / name) for name in UNITS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "hostinger-api-snapshots" not in result.stderr  # no warning about our units
+
+
+def test_the_units_say_what_the_docs_promise():
+    service = (EXAMPLES / "systemd" / UNITS[0]).read_text()
+    timer = (EXAMPLES / "systemd" / UNITS[1]).read_text()
+    for line in (
+        "Type=oneshot",
+        "LoadCredential=hostinger-api-token:",
+        "StateDirectory=hostinger-api",
+    ):
+        assert f"\n{line}" in service
+    assert "\nRandomizedDelaySec=" in timer
+    workflow = (EXAMPLES / "github-actions.yml").read_text()
+    assert (
+        "\nconcurrency:\n  group: hostinger-api-snapshots\n  cancel-in-progress: false\n"
+        in workflow
+    )
+
+
+def documented_commands() -> list[list[str]]:
+    """Every ``hostinger-api ...`` command of the units, the workflow and the unattended page."""
+    texts = [
+        (EXAMPLES / "systemd" / UNITS[0]).read_text(),
+        (EXAMPLES / "github-actions.yml").read_text(),
+        (EXAMPLES.parent / "unattended.md").read_text(),
+    ]
+    commands = []
+    for text in texts:
+        for found in re.finditer(r"hostinger-api (--[^\n>]*?)(?: >|\n)", text):
+            commands.append(shlex.split(found[1]))
+    return commands
+
+
+def test_the_documented_commands_parse():
+    commands = documented_commands()
+    assert len(commands) >= 4
+    for args in commands:
+        options = build_parser().parse_args(args)
+        assert options.command == "create"
+        assert options.all
+        assert options.fresh_within is not None
