@@ -9,7 +9,7 @@ import logging
 import pytest
 from support import TOKEN
 
-from hostinger_api import Configuration
+from hostinger_api import ApiValueError, Configuration
 from hostinger_api.configuration import DEFAULT_CONNECT_TIMEOUT, DEFAULT_HOST, DEFAULT_READ_TIMEOUT
 
 
@@ -227,3 +227,61 @@ def test_debug_never_turns_on_http_client_printing(fake, capfd):
         assert capfd.readouterr().out == ""  # http.client prints "send: ..." here when on
     finally:
         configuration.debug = False
+
+
+# -- where the token came from, and the state folder ------------------------------------------
+
+
+def test_the_token_source_is_kept(monkeypatch):
+    assert Configuration(access_token=TOKEN).token_source == "access_token argument"
+    assert Configuration().token_source == "none"
+    monkeypatch.setenv("HOSTINGER_API_TOKEN", TOKEN)
+    assert Configuration().token_source == "HOSTINGER_API_TOKEN"
+
+
+def test_a_plain_configuration_reads_no_token_file(monkeypatch, tmp_path):
+    path = tmp_path / "token"
+    path.write_text("from-a-file\n")
+    monkeypatch.setenv("HOSTINGER_API_TOKEN_FILE", str(path))
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    assert Configuration().access_token is None  # as the generated package
+
+
+def test_from_environment_reads_the_token_file_first(monkeypatch, tmp_path):
+    path = tmp_path / "token"
+    path.write_text("from-a-file\n")
+    monkeypatch.setenv("HOSTINGER_API_TOKEN", "from-the-variable")
+    monkeypatch.setenv("HOSTINGER_API_TOKEN_FILE", str(path))
+    configuration = Configuration.from_environment()
+    assert configuration.access_token == "from-a-file"
+    assert configuration.token_source == f"HOSTINGER_API_TOKEN_FILE ({path})"
+    other = tmp_path / "other"
+    other.write_text("from-the-argument")
+    assert Configuration.from_environment(token_file=str(other)).access_token == "from-the-argument"
+    assert Configuration.from_environment(access_token=TOKEN).access_token == TOKEN
+    assert "from-a-file" not in repr(configuration)
+    assert "from-a-file" not in configuration.to_debug_report()
+
+
+def test_from_environment_without_any_token(monkeypatch):
+    configuration = Configuration.from_environment(environ={})
+    assert configuration.access_token is None
+    assert configuration.token_source == "none"
+
+
+def test_from_environment_refuses_an_empty_token_file(tmp_path):
+    path = tmp_path / "token"
+    path.write_text("")
+    with pytest.raises(ApiValueError, match="which is empty"):
+        Configuration.from_environment(environ={"HOSTINGER_API_TOKEN_FILE": str(path)})
+
+
+def test_the_state_folder_is_the_environment_until_set_and_copies_keep_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOSTINGER_API_STATE_DIR", str(tmp_path / "env"))
+    configuration = Configuration()
+    assert configuration.state_dir == str(tmp_path / "env")
+    assert copy.deepcopy(configuration).state_dir == str(tmp_path / "env")
+    configuration.state_dir = None
+    assert copy.deepcopy(configuration).state_dir is None
+    monkeypatch.setenv("HOSTINGER_API_STATE_DIR", str(tmp_path / "elsewhere"))
+    assert configuration.state_dir is None  # set: the environment no longer decides

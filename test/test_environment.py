@@ -6,7 +6,13 @@ import pytest
 from support import TOKEN
 
 from hostinger_api import ApiClient, ApiValueError, Configuration
-from hostinger_api.environment import bypasses_proxy, ca_bundle, proxy_for
+from hostinger_api.environment import (
+    bypasses_proxy,
+    ca_bundle,
+    proxy_for,
+    read_token_file,
+    token,
+)
 
 API = "https://developers.hostinger.com"
 
@@ -135,3 +141,82 @@ def test_a_socks_proxy_from_all_proxy_is_used_through_pysocks():
     )
     with ApiClient(configuration) as api_client:
         assert isinstance(api_client.rest_client.pool_manager, SOCKSProxyManager)
+
+
+# -- the token and its sources --------------------------------------------------------------------
+
+
+@pytest.fixture
+def token_files(tmp_path):
+    (tmp_path / "file").write_text("from-the-file\n")
+    (tmp_path / "option").write_text("from-the-option\r\n")
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "hostinger-api-token").write_text("from-the-credential")
+    return tmp_path
+
+
+def test_the_token_sources_in_order(token_files):
+    environ = {
+        "HOSTINGER_API_TOKEN_FILE": str(token_files / "file"),
+        "HOSTINGER_API_TOKEN": "from-the-variable",
+        "CREDENTIALS_DIRECTORY": str(token_files / "credentials"),
+    }
+    option = str(token_files / "option")
+    assert token(environ, option) == ("from-the-option", f"--token-file {option}")
+    assert token(environ).token == "from-the-file"
+    del environ["HOSTINGER_API_TOKEN_FILE"]
+    assert token(environ) == ("from-the-variable", "HOSTINGER_API_TOKEN")
+    del environ["HOSTINGER_API_TOKEN"]
+    assert token(environ).token == "from-the-credential"
+    assert token(environ).source.startswith("the systemd credential (")
+    assert token({}) == (None, "none")
+
+
+def test_a_blank_file_variable_counts_as_unset():
+    assert token({"HOSTINGER_API_TOKEN_FILE": " ", "HOSTINGER_API_TOKEN": "t"}).token == "t"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"abc\n", "abc"),
+        (b"abc\r\n", "abc"),
+        (b"abc", "abc"),
+    ],
+)
+def test_one_trailing_newline_is_stripped(tmp_path, content, expected):
+    path = tmp_path / "token"
+    path.write_bytes(content)
+    assert read_token_file(str(path), "--token-file") == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        (b"", "which is empty"),
+        (b"\n", "which is empty"),
+        (b"  \n", "which is empty"),
+        (b"abc\n\n", "holds more than a token"),
+        (b"abc\ndef", "holds more than a token"),
+        (b"abc \n", "holds more than a token"),
+        (b"x" * 70000, "holds more than a token"),
+    ],
+)
+def test_an_unusable_token_file_names_the_file_and_never_its_content(tmp_path, content, complaint):
+    path = tmp_path / "token"
+    path.write_bytes(content)
+    with pytest.raises(ApiValueError) as raised:
+        read_token_file(str(path), "HOSTINGER_API_TOKEN_FILE")
+    message = str(raised.value)
+    assert f"HOSTINGER_API_TOKEN_FILE names the token file '{path}'" in message
+    assert complaint in message
+    assert "abc" not in message
+    assert "def" not in message
+
+
+def test_an_unreadable_token_file_says_why(tmp_path):
+    with pytest.raises(ApiValueError, match="which cannot be read: No such file or directory"):
+        read_token_file(str(tmp_path / "missing"), "--token-file")
+    with pytest.raises(ApiValueError, match="which cannot be read: Is a directory"):
+        read_token_file(str(tmp_path), "--token-file")
