@@ -166,9 +166,14 @@ def check_promises(
     else:
         assert run.raised is None, f"the job raised {run.raised!r}"
 
-    # Every VM exactly once in the report, in order.
+    # Every VM exactly once in the report, in order, and the summary counts them.
     reported = [result.vm_id for result in report.results]
     assert reported == expected_ids(scenario), f"reported {reported}"
+    assert report.summary == {
+        outcome.value: sum(result.outcome == outcome for result in report.results)
+        for outcome in Outcome
+    }
+    ran = run.returned - run.began
 
     for result in report.results:
         vm_id, outcome = result.vm_id, result.outcome
@@ -181,6 +186,13 @@ def check_promises(
         where = f"VM {vm_id} {outcome.value} ({result.reason})"
         if result.reason and NOTHING_SENT.search(result.reason):
             assert not sent_to, f"{where}, but the fake got its {request}"
+        # Each outcome only when what it says happened.
+        assert outcome != Outcome.UNKNOWN or sent_to, f"{where}, but nothing was sent"
+        assert outcome != Outcome.STARTED or not scenario.wait, f"{where}, with wait=True"
+        assert outcome != Outcome.INTERRUPTED or report.interrupted, f"{where}, no Ctrl-C"
+        assert outcome != Outcome.TIMED_OUT or ran >= scenario.timeout - 0.5, (
+            f"{where}, after {ran:.1f} s of a timeout of {scenario.timeout} s"
+        )
         if outcome in (Outcome.SUCCEEDED, Outcome.STARTED, Outcome.FAILED):
             # Only where the fake performed that very operation on that VM.
             assert len(performed) == 1, f"{where}, but the fake performed {performed}"
