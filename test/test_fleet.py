@@ -916,3 +916,14 @@ def test_ctrl_c_while_the_workers_start_stops_those_started(monkeypatch):
         assert len(fake.requests) == seen, "nothing sent after the job raised"
     assert [r.vm_id for r in caught.value.report.results] == [1, 2, 3]
     assert {r.outcome for r in caught.value.report.results} == {Outcome.INTERRUPTED}
+
+
+def test_a_post_refused_with_401_was_not_performed_and_stops_the_job(few, client):
+    few.inject(faults.token_revoked(), vm=1, method="POST")
+    report = create_snapshots(client, concurrency=1, **FAST)
+    assert [(r.outcome.value, r.reason) for r in report.results] == [
+        ("error", "the token was refused (401); nothing was sent"),
+        ("error", "not started: the token was refused"),
+        ("error", "not started: the token was refused"),
+    ]
+    assert [posts(few, i) for i in (1, 2, 3)] == [1, 0, 0]

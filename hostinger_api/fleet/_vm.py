@@ -307,9 +307,9 @@ class VmRun:
                 with deadline(max(self.job.remaining(), 1e-3)), sent_at_most_once():
                     action = self.op.send(self.snapshots, self.vm_id)
             except ApiException as error:
-                # not sent: stopped, or refused before it left (the gate, a 429)
-                self.sent = not isinstance(error, RequestNotSent) and error.status != 429
-                if not maybe_performed(error):
+                # an answer that refused it (401, 422, 429...) says it was not performed
+                self.sent = maybe_performed(error)
+                if not self.sent:
                     raise
                 action = self._find_lost(before, sent_at, error)
             self.sent = True
