@@ -927,3 +927,17 @@ def test_a_post_refused_with_401_was_not_performed_and_stops_the_job(few, client
         ("error", "not started: the token was refused"),
     ]
     assert [posts(few, i) for i in (1, 2, 3)] == [1, 0, 0]
+
+
+def test_a_check_cut_by_the_jobs_timeout_is_timed_out_with_nothing_sent(few, client):
+    few.set_snapshot(1)
+    few.inject(faults.slow(5.0), vm=1, method="GET")  # the snapshot check
+    started = time.monotonic()
+    report = restore_snapshots(client, vms=[1], timeout=1.0, **FAST)
+    assert time.monotonic() - started < 4
+    (result,) = report.results
+    assert (result.outcome, result.reason) == (
+        Outcome.TIMED_OUT,
+        "the job's timeout of 1 s ran out before the POST was sent; nothing was sent",
+    )
+    assert posts(few, 1, "/restore") == 0

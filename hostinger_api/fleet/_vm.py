@@ -25,6 +25,7 @@ from hostinger_api.exceptions import (
     ActionFailedError,
     ActionTimeoutError,
     ApiException,
+    ApiTimeoutError,
     NotFoundException,
     RequestNotSent,
     UnauthorizedException,
@@ -107,6 +108,15 @@ class VmRun:
             if self.job.refused.is_set():
                 return self._refused(error)
             return self._error(error)
+        except ApiTimeoutError as error:
+            if self.job.remaining() > 0 or self.sent or self.action is not None:
+                return self._error(error)
+            return self.ended(  # a check cut by the job's timeout: nothing was sent
+                Outcome.TIMED_OUT,
+                f"the job's timeout of {self.job.timeout:g} s ran out before the "
+                f"{self.op.method} was sent; nothing was sent",
+                error=error,
+            )
         except ApiException as error:
             return self._error(error)
         except Exception as error:  # a result, not a dead worker: the job must report every VM
