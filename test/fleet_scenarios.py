@@ -26,6 +26,7 @@ from hostinger_api import (
     delete_snapshots,
     restore_snapshots,
 )
+from hostinger_api.fleet import Vm, select_vms
 from hostinger_api.retry import RetryPolicy
 from hostinger_api.testing import FakeHostingerApi, Fault, faults
 
@@ -35,6 +36,8 @@ FAST = {"poll_interval": 0.05, "max_poll_interval": 0.1}
 FIRST_ID = 101
 UNKNOWN_ID = 191
 """An id the account does not have, for ``vms=``."""
+NEWCOMER_ID = 192
+"""A VM that appears after the VMs were listed for a confirmation: the job must not touch it."""
 LOCK_SECONDS = 0.15
 """How long the action that locks a VM before the job runs."""
 FOREVER = 10**6
@@ -102,6 +105,7 @@ class Scenario:
     timeout: float
     interrupt_after: Optional[float]  # seconds into the job for a Ctrl-C
     rate_limit: Optional[tuple[int, str]] = None  # the fake's limit: N a second, its headers
+    confirmed: bool = False  # the VMs listed first (as shown for a confirmation), then passed
 
 
 FAULT_KINDS = (
@@ -177,6 +181,7 @@ def scenarios(draw: st.DrawFn, most_vms: int = 5) -> Scenario:
         rate_limit=draw(
             st.sampled_from([None] * 9 + [(20, mode) for mode in ("laravel", "ietf", "none")])
         ),
+        confirmed=draw(st.sampled_from([False, False, False, True])),
     )
 
 
@@ -210,6 +215,21 @@ class ModelFake(FakeHostingerApi):
             answered = time.monotonic() + response.delay  # a slow fault waits in the server
             self.answers.append(Answer(received, method, path, response.status, answered))
         return response
+
+    def clear_requests(self) -> None:
+        super().clear_requests()
+        with self._answers_lock:
+            self.answers.clear()
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The fake as drawn, the ids of the actions that ran before the job (recent ones, and
+    those that lock their VM), and the VMs listed for a confirmation (None: not confirmed)."""
+
+    fake: ModelFake
+    before: set[int]
+    confirmed: Optional[list[Vm]]
 
 
 def fault_for(drawn: FaultDraw, timeout: float) -> Fault:
@@ -260,9 +280,8 @@ def start_action(fake: ModelFake, vm_id: int, operation: str) -> int:
 
 
 @contextmanager
-def fake_for(scenario: Scenario) -> Iterator[tuple[ModelFake, set[int]]]:
-    """The fake holding the drawn fleet, its actions and faults; and the ids of the actions
-    that ran before the job (recent ones, and those that lock their VM)."""
+def fake_for(scenario: Scenario) -> Iterator[Setup]:
+    """The fake holding the drawn fleet, its actions and faults, and what was confirmed."""
     specs = [
         {
             "id": vm.id,
@@ -293,7 +312,14 @@ def fake_for(scenario: Scenario) -> Iterator[tuple[ModelFake, set[int]]]:
             fake.add_vm(vm.id, action_seconds=vm.action_seconds)
         if scenario.listed_twice:
             twice = Fault(performed=True, rewrite=listed_twice(scenario.listed_twice))
-            fake.inject(twice, method="GET")  # the job's first request: the list
+            fake.inject(twice, method="GET")  # the first request: the list
+        confirmed = None
+        if scenario.confirmed:  # listed as the command line does, to show them for a yes
+            with ApiClient(fake.configuration()) as client:
+                confirmed = select_vms(client, **selection(scenario))
+            fake.add_vm(NEWCOMER_ID, hostname="web-new.example.com")  # and one more appears
+            fake.set_snapshot(NEWCOMER_ID)
+            fake.clear_requests()
         if scenario.revoked_after is not None:
             fake.inject(faults.token_revoked(), after=scenario.revoked_after, times=FOREVER)
         for vm_id, after in scenario.vanished:
@@ -303,7 +329,7 @@ def fake_for(scenario: Scenario) -> Iterator[tuple[ModelFake, set[int]]]:
             fake.inject(
                 fault, vm=drawn.vm, method=drawn.method, after=drawn.after, times=drawn.times
             )
-        yield fake, before
+        yield Setup(fake, before, confirmed)
 
 
 # -- the run ------------------------------------------------------------------------------------
@@ -377,14 +403,22 @@ def raised_inside_the_package(error: BaseException) -> bool:
     return False
 
 
-def run_job(scenario: Scenario, fake: ModelFake) -> Run:
+def selection(scenario: Scenario) -> dict[str, Any]:
+    """``vms`` or ``match``, as drawn."""
+    if scenario.chosen is not None:
+        return {"vms": list(scenario.chosen)}
+    return {} if scenario.operation == "create" else {"match": "*"}
+
+
+def run_job(scenario: Scenario, setup: Setup) -> Run:
     function = OPERATIONS[scenario.operation][0]
+    fake = setup.fake
     arguments: dict[str, Any] = dict(FAST)
     arguments.update(concurrency=scenario.concurrency, wait=scenario.wait, timeout=scenario.timeout)
-    if scenario.chosen is not None:
-        arguments["vms"] = list(scenario.chosen)
-    elif scenario.operation != "create":
-        arguments["match"] = "*"
+    if setup.confirmed is not None:
+        arguments["vms"] = setup.confirmed
+    else:
+        arguments.update(selection(scenario))
     if scenario.fresh_within is not None:
         arguments["fresh_within"] = scenario.fresh_within
     configuration = fake.configuration()

@@ -22,6 +22,7 @@ from typing import Any, Callable, Optional
 
 import pytest
 from fleet_scenarios import (
+    NEWCOMER_ID,
     OPERATIONS,
     SETTLED,
     SLACK,
@@ -166,6 +167,9 @@ def check_promises(
     else:
         assert run.raised is None, f"the job raised {run.raised!r}"
 
+    # The VMs confirmed are the VMs worked on: not one that appeared since.
+    assert not [a for a in answers if vm_of(a.path) == NEWCOMER_ID], "the newcomer was touched"
+
     # Every VM exactly once in the report, in order, and the summary counts them.
     reported = [result.vm_id for result in report.results]
     assert reported == expected_ids(scenario), f"reported {reported}"
@@ -184,8 +188,9 @@ def check_promises(
             if action["id"] not in before and action["name"] == action_name
         ]
         where = f"VM {vm_id} {outcome.value} ({result.reason})"
-        if result.reason and NOTHING_SENT.search(result.reason):
-            assert not sent_to, f"{where}, but the fake got its {request}"
+        if result.reason and NOTHING_SENT.search(result.reason):  # or refused it: 401, 409...
+            effective = [a for a in sent_to if not 400 <= a.status < 500]
+            assert not effective, f"{where}, but the fake got its {request}"
         # Each outcome only when what it says happened.
         assert outcome != Outcome.UNKNOWN or sent_to, f"{where}, but nothing was sent"
         assert outcome != Outcome.STARTED or not scenario.wait, f"{where}, with wait=True"
@@ -223,9 +228,9 @@ def check_promises(
 
 def check(scenario: Scenario, say: Callable[[str], None] = note) -> None:
     """Run the scenario, and check the promises; ``say`` is given what the fake answered."""
-    with fake_for(scenario) as (fake, before):
-        run = run_job(scenario, fake)
-        check_promises(scenario, fake, before, run, say)
+    with fake_for(scenario) as setup:
+        run = run_job(scenario, setup)
+        check_promises(scenario, setup.fake, setup.before, run, say)
 
 
 MODEL = settings(
