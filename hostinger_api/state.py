@@ -275,13 +275,14 @@ class FleetLockHeld(OpenApiException):
 
     def __init__(self, path: str, holder: Mapping[str, Any]) -> None:
         self.path = path
-        self.pid: Optional[int] = holder.get("pid")
-        self.started: Optional[float] = holder.get("started")
-        self.operation: Optional[str] = holder.get("operation")
-        started = "an unknown time" if self.started is None else _clock(self.started)
+        pid, started, operation = (holder.get(name) for name in ("pid", "started", "operation"))
+        self.pid: Optional[int] = pid if isinstance(pid, int) else None
+        self.started: Optional[float] = started if isinstance(started, (int, float)) else None
+        self.operation: Optional[str] = operation if isinstance(operation, str) else None
+        when = "an unknown time" if self.started is None else _clock(self.started)
         super().__init__(
             f"another run (pid {self.pid if self.pid is not None else 'unknown'}, started at "
-            f"{started}, {self.operation or 'operation unknown'}) holds the lock {path}"
+            f"{when}, {self.operation or 'operation unknown'}) holds the lock {path}"
         )
 
 

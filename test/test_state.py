@@ -347,3 +347,14 @@ def test_without_a_folder_nothing_is_locked(client):
     client.configuration.state_dir = None
     with fleet_lock(client):
         assert in_other_thread(lambda: take(client)) is None
+
+
+def test_a_holder_that_wrote_nothing_readable_is_still_reported(client, tmp_path):
+    with fleet_lock(client, operation="first"):
+        lock = next(Path(client.configuration.state_dir).glob("lock-*"))
+        lock.write_text('{"pid": "x", "started": [], "operation": 5}')
+        refused = in_other_thread(lambda: take(client))
+    assert isinstance(refused, FleetLockHeld)
+    assert "another run (pid unknown, started at an unknown time, operation unknown)" in str(
+        refused
+    )
