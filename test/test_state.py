@@ -98,8 +98,12 @@ def test_configuration_state_dir_follows_the_environment_until_set(monkeypatch, 
 def test_a_plain_configuration_makes_no_folder(tmp_path, monkeypatch):
     folder = tmp_path / "unmade"
     monkeypatch.setenv("HOSTINGER_API_STATE_DIR", str(folder))
-    with FakeHostingerApi(vms=[VM], token=TOKEN) as fake, ApiClient(fake.configuration()) as client:
-        VPSSnapshotsApi(client).create_snapshot_v1(VM)
+    with FakeHostingerApi(vms=[VM], token=TOKEN) as fake:
+        configuration = Configuration(host=fake.url, access_token=TOKEN)
+        assert configuration.state_dir == str(folder)
+        with ApiClient(configuration) as client:
+            VPSSnapshotsApi(client).create_snapshot_v1(VM)
+        assert fake.configuration().state_dir is None  # a fake's pauses stay in its tests
     assert not folder.exists()  # made only when there is something to write
 
 

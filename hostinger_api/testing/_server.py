@@ -684,9 +684,12 @@ class FakeHostingerApi(FakeHostinger):
         """A configuration pointing at this fake, with its token, that works as it is.
 
         With ``tls`` it trusts the fake's CA (``ssl_ca_cert``) and, when the fake requires one,
-        presents the client certificate (``cert_file``, ``key_file``).
+        presents the client certificate (``cert_file``, ``key_file``). It shares no pause with
+        other processes (``state_dir=None``): a port reused by a later test run must not find
+        a pause an earlier run was asked for.
         """
         configuration = Configuration(host=self.url, access_token=self.token)
+        configuration.state_dir = None
         if self.tls:
             tls = self._running_tls()
             configuration.ssl_ca_cert = tls.ca_file
