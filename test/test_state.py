@@ -362,3 +362,14 @@ def test_a_holder_that_wrote_nothing_readable_is_still_reported(client, tmp_path
     assert "another run (pid unknown, started at an unknown time, operation unknown)" in str(
         refused
     )
+
+
+def test_without_flock_nothing_is_locked_after_one_warning(client, monkeypatch, caplog):
+    monkeypatch.setattr(state, "_FLOCK", False)  # as on Windows
+    with caplog.at_level(logging.WARNING, logger="hostinger_api"):
+        with fleet_lock(client):
+            assert in_other_thread(lambda: take(client)) is None
+        take(client)
+    warnings = [r.getMessage() for r in caplog.records if "state folder" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "no fcntl.flock here" in warnings[0]
