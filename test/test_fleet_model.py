@@ -15,13 +15,20 @@ included, and shrinks a failure to a minimal scenario. ``@reproduce_failure`` re
 
 from __future__ import annotations
 
+import gc
 import os
 import re
+import threading
+import time
+import warnings
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
 import pytest
 from fleet_scenarios import (
+    INTERRUPT_GRACE,
+    LOOKUP_GRACE,
     NEWCOMER_ID,
     OPERATIONS,
     SETTLED,
@@ -36,10 +43,9 @@ from fleet_scenarios import (
     run_job,
     scenarios,
 )
-from hypothesis import HealthCheck, Phase, example, given, note, settings
+from hypothesis import HealthCheck, Phase, event, example, given, note, settings
 
 from hostinger_api import ApiException, FleetInterrupted, Outcome
-from hostinger_api.fleet import INTERRUPT_GRACE, LOOKUP_SECONDS
 
 DEFAULT_EXAMPLES = 150
 """Scenarios in the default run: well under a minute on a loaded two-core machine."""
@@ -82,6 +88,15 @@ def true_skip_reasons(scenario: Scenario, vm_id: int) -> list[str]:
     return reasons
 
 
+def lookups(answers: list[Answer], changing: dict[int, list[Answer]]) -> Iterator[Answer]:
+    """The lists of a VM's actions after its state-changing request: checks of a lost answer."""
+    for answer in answers:
+        vm_id = vm_of(answer.path)
+        sent = changing.get(vm_id or 0)
+        if sent and answer.path.endswith("/actions") and answer.received > sent[0].received:
+            yield answer
+
+
 def vm_of(path: str) -> Optional[int]:
     match = VM_PATH.match(path)
     return int(match[1]) if match else None
@@ -120,12 +135,11 @@ def check_promises(
             f"{[(a.method, a.status) for a in sent_to]}"
         )
 
-    # The job ends within its timeout (plus the check of a lost answer, which may outlast it,
-    # and the grace for requests on the wire after a Ctrl-C).
-    deadline = run.began + scenario.timeout
+    # The job ends within its timeout (plus 5 s for the check of a lost answer, which may outlast
+    # it, and the grace for requests on the wire after a Ctrl-C).
     allowed = scenario.timeout + SLACK
-    if any(a.received > deadline and a.path.endswith("/actions") for a in answers):
-        allowed += LOOKUP_SECONDS
+    if any(lookups(answers, changing)):
+        allowed += LOOKUP_GRACE
     if run.interrupted_at is not None:
         allowed += INTERRUPT_GRACE
         stopped = run.returned - run.interrupted_at
@@ -226,11 +240,36 @@ def check_promises(
 # -- the tests ----------------------------------------------------------------------------------
 
 
-def check(scenario: Scenario, say: Callable[[str], None] = note) -> None:
+def check(scenario: Scenario, say: Callable[[str], None] = note) -> Run:
     """Run the scenario, and check the promises; ``say`` is given what the fake answered."""
-    with fake_for(scenario) as setup:
-        run = run_job(scenario, setup)
-        check_promises(scenario, setup.fake, setup.before, run, say)
+    try:
+        with fake_for(scenario) as setup:
+            run = run_job(scenario, setup)
+            check_promises(scenario, setup.fake, setup.before, run, say)
+    finally:
+        forget_stragglers()
+    return run
+
+
+def forget_stragglers() -> None:
+    """Let the workers a Ctrl-C left behind end, now that the fake is gone, and collect the
+    connections they dropped (``filterwarnings = error`` would make their ResourceWarning some
+    later test's error)."""
+    ends = time.monotonic() + 5.0
+    while time.monotonic() < ends and any(
+        thread.name.startswith("hostinger-fleet") for thread in threading.enumerate()
+    ):
+        time.sleep(0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def tally(run: Run) -> None:
+    """What the scenarios reached, for ``pytest --hypothesis-show-statistics``."""
+    event(f"raised {type(run.raised).__name__}" if run.raised else "returned")
+    for outcome in sorted({r.outcome.value for r in run.report.results} if run.report else ()):
+        event(f"a VM {outcome}")
 
 
 MODEL = settings(
@@ -276,7 +315,7 @@ OLD = timedelta(days=2)
         vm(snapshot_age=OLD), operation="delete", faults=(fault("drop after performed", "DELETE"),)
     )
 )
-@example(  # the POST outlasted the job: 4.5 s for a timeout of 1 s
+@example(  # the POST outlasted the job: it was not cut at the timeout of 1 s
     case(timeout=1.0, faults=(fault("slower than the job", "POST"),))
 )
 @example(case(vm(101), vm(102), vm(103), concurrency=1, revoked_after=2))  # 401, then 2 VMs
@@ -289,14 +328,25 @@ OLD = timedelta(days=2)
 @example(  # Ctrl-C while the workers start: a bare KeyboardInterrupt, and the workers go on
     case(vm(101), vm(102), vm(103), concurrency=4, interrupt_after=0.01)
 )
+@example(  # Ctrl-C as the main thread takes a VM's result: "before anything was sent", though
+    # its DELETE was (found on the fixed job; one run in 20 to 40)
+    case(
+        vm(102, snapshot_age=OLD),
+        operation="delete",
+        chosen=(102, 191),
+        concurrency=1,
+        wait=False,
+        interrupt_after=0.005,
+    )
+)
 @settings(MODEL, max_examples=DEFAULT_EXAMPLES)
 @given(scenario=scenarios())
 def test_the_fleet_job_keeps_its_promises(scenario: Scenario) -> None:
-    check(scenario)
+    tally(check(scenario))
 
 
 @pytest.mark.slow
 @settings(MODEL, max_examples=SLOW_EXAMPLES, phases=list(Phase))
 @given(scenario=scenarios(most_vms=8))
 def test_the_fleet_job_keeps_its_promises_in_many_more_scenarios(scenario: Scenario) -> None:
-    check(scenario)
+    tally(check(scenario))
