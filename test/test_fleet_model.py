@@ -7,8 +7,8 @@ token and VMs that vanish; an operation with its settings; sometimes a Ctrl-C), 
 the job's promises (docs/fleet.md) against the fake's ground truth: what it received, what it
 answered, and which actions it performed.
 
-The scenarios are drawn, set up and run by ``fleet_scenarios``. The default run draws
-``DEFAULT_EXAMPLES`` of them and reports a failure as drawn; ``pytest -m slow
+The scenarios are drawn and set up by ``fleet_scenarios``, and run by ``fleet_runs``. The
+default run draws ``DEFAULT_EXAMPLES`` of them and reports a failure as drawn; ``pytest -m slow
 test/test_fleet_model.py`` draws ``HOSTINGER_MODEL_EXAMPLES`` (1000 by default), larger fleets
 included, and shrinks a failure to a minimal scenario. ``@reproduce_failure`` replays one.
 """
@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
 import pytest
+from fleet_runs import Run, run_job
 from fleet_scenarios import (
     INTERRUPT_GRACE,
     LOOKUP_GRACE,
@@ -36,11 +37,9 @@ from fleet_scenarios import (
     Answer,
     FaultDraw,
     ModelFake,
-    Run,
     Scenario,
     VmDraw,
     fake_for,
-    run_job,
     scenarios,
 )
 from hypothesis import HealthCheck, Phase, event, example, given, note, settings
