@@ -20,6 +20,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
@@ -29,8 +30,10 @@ import urllib3
 import urllib3.connection
 from urllib3.exceptions import (
     HTTPError,
+    IncompleteRead,
     MaxRetryError,
     NewConnectionError,
+    ProtocolError,
     ProxyError,
     SSLError,
 )
@@ -366,3 +369,71 @@ def forget_in_child(
         idle.not_empty = threading.Condition(idle.mutex)
         idle.not_full = threading.Condition(idle.mutex)
         idle.all_tasks_done = threading.Condition(idle.mutex)
+
+
+# -- reading the body within the call's time ---------------------------------------------------
+
+
+class OutOfTime(Exception):
+    """The body was still arriving when the call's time ran out; its connection is closed."""
+
+
+def read_body(response: urllib3.BaseHTTPResponse, ends: float | None) -> bytes:
+    """The whole body of ``response``, read by ``ends`` (a ``time.monotonic()`` moment).
+
+    The read timeout bounds each wait for data, not the whole body: a server that sends a byte
+    every few seconds never trips it. So, when the call has an end (a budget or a deadline),
+    the body is read as it arrives, each wait cut to what is left, and ``OutOfTime`` is raised
+    when the end comes first; the connection is then closed, never reused with the rest of the
+    body in it. A body already arrived with the headers (the usual case) is taken in one step.
+    Without ``ends``, or with a urllib3 older than 2.3 (no ``read1``), the body is read whole.
+    """
+    read1 = getattr(response, "read1", None)
+    if ends is None or read1 is None:
+        return response.data
+    chunks = []
+    encoded = "content-encoding" in response.headers  # a decoder may hold the end back
+    try:
+        while True:
+            connection = response.connection
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                left = ends - time.monotonic()
+                if left <= 0:
+                    raise OutOfTime
+                wait = sock.gettimeout()
+                if wait is None or wait > left:
+                    sock.settimeout(left)
+            chunk = read1()
+            if not chunk:
+                missing = getattr(response, "length_remaining", None)
+                if missing:  # read1 does not check what the Content-Length promised
+                    _close(response)
+                    got = sum(map(len, chunks))
+                    raise ProtocolError(
+                        f"Connection broken: the body ended {missing} bytes short",
+                        IncompleteRead(got, missing),
+                    )
+                break
+            chunks.append(chunk)
+            if not encoded and response.closed:  # the whole body is in: nothing to wait for
+                break
+    except OutOfTime:
+        _close(response)
+        raise
+    except (Urllib3TimeoutError, TimeoutError, socket.timeout):
+        if time.monotonic() < ends:
+            raise  # the read timeout, not the call's end
+        _close(response)
+        raise OutOfTime from None
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if isinstance(response, urllib3.HTTPResponse):
+        response._body = body  # what ``response.data`` gives from now on, as after a preload
+    return body
+
+
+def _close(response: urllib3.BaseHTTPResponse) -> None:
+    """Close a response's connection and hand its slot back to the pool, with nothing left in
+    it that the next request could read as its answer."""
+    response.close()
+    response.release_conn()

@@ -44,10 +44,12 @@ from hostinger_api._connections import (
     SUPPORTED_SOCKS_PROXIES as SUPPORTED_SOCKS_PROXIES,
 )
 from hostinger_api._connections import (
+    OutOfTime,
     build_pool_manager,
     cause_of,
     forget_in_child,
     is_socks_proxy_url,
+    read_body,
     renew_after_fork,
     transport_error,
     tunnel_refusal,
@@ -248,7 +250,14 @@ class RESTClientObject:
                     else _within(timeout, ends, method, url, budget)
                 )
                 response = self._send_once(
-                    method, url, origin, payload, headers, attempt_timeout, _preload_content
+                    method,
+                    url,
+                    origin,
+                    payload,
+                    headers,
+                    attempt_timeout,
+                    _preload_content,
+                    (ends, budget),
                 )
             except (HTTPError, OSError) as error:
                 gate.settle(ticket, None, None)
@@ -347,8 +356,11 @@ class RESTClientObject:
         headers: dict[str, str] | None,
         timeout: urllib3.Timeout,
         preload: bool,
+        end: tuple[float | None, float | None] = (None, None),
     ) -> urllib3.BaseHTTPResponse:
-        """One attempt, with no retry or redirect of urllib3's; with ``preload``, body included."""
+        """One attempt, with no retry or redirect of urllib3's; with ``preload``, body included,
+        read by the call's end (``_call_ends``: when, and the budget if it decides) however
+        slowly it arrives."""
         sender: urllib3.HTTPConnectionPool | urllib3.PoolManager = self.pool_manager
         target = url
         if self._direct:
@@ -368,9 +380,11 @@ class RESTClientObject:
         )
         if preload:
             try:
-                response.data  # noqa: B018 (reads and keeps the body)
+                read_body(response, end[0])  # kept: ``response.data`` gives it
             except DecodeError as error:
                 raise _undecodable(response, error) from None
+            except OutOfTime:
+                raise _out_of_time(method, url, end[1]) from None
         return response
 
     def _pool(self, origin: str) -> urllib3.HTTPConnectionPool:
@@ -457,12 +471,17 @@ def _within(
     """``timeout``, cut so that the attempt ends by ``ends`` (unchanged when it would anyway)."""
     left = ends - time.monotonic()
     if left <= 0:
-        why = f"the call's budget of {budget:g} s ran out" if budget else "the deadline passed"
-        raise ApiTimeoutError(f"Out of time for {method} {url.split('?', 1)[0]}: {why}")
+        raise _out_of_time(method, url, budget)
     cut = timeout.clone()
     total = timeout.total
     cut.total = min(total, left) if isinstance(total, (int, float)) else left
     return cut
+
+
+def _out_of_time(method: str, url: str, budget: float | None) -> ApiTimeoutError:
+    """The call's end came: its budget ran out (``budget``), or else its deadline passed."""
+    why = f"the call's budget of {budget:g} s ran out" if budget else "the deadline passed"
+    return ApiTimeoutError(f"Out of time for {method} {url.split('?', 1)[0]}: {why}")
 
 
 def _longest(timeout: urllib3.Timeout) -> float:
