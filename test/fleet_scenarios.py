@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 import time
 from collections.abc import Iterator
@@ -122,7 +123,7 @@ FAULT_KINDS = (
 
 
 @st.composite
-def vm_draws(draw: st.DrawFn, vm_id: int) -> VmDraw:
+def vm_draws(draw: st.DrawFn, vm_id: int, endless: bool = False) -> VmDraw:
     state = draw(st.sampled_from(["running"] * 3 + ["stopped", "suspended", "stopping"]))
     age = draw(st.sampled_from([None, timedelta(minutes=10), timedelta(days=2)]))
     fail_actions = draw(st.sampled_from([False, False, False, True]))
@@ -139,14 +140,16 @@ def vm_draws(draw: st.DrawFn, vm_id: int) -> VmDraw:
         recent=recent,
         lock=lock,
         fail_actions=fail_actions,
-        action_seconds=draw(st.sampled_from([0.0, 0.05, 0.2])),
+        action_seconds=draw(st.sampled_from([0.0, 0.05, 0.2] + [math.inf] * endless)),
     )
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, most_vms: int = 5) -> Scenario:
+def scenarios(draw: st.DrawFn, most_vms: int = 5, endless: bool = False) -> Scenario:
+    """A scenario of up to ``most_vms`` VMs; ``endless``: some actions never end (each costs
+    the job its whole timeout)."""
     count = draw(st.integers(1, most_vms))
-    vms = tuple(draw(vm_draws(FIRST_ID + index)) for index in range(count))
+    vms = tuple(draw(vm_draws(FIRST_ID + index, endless)) for index in range(count))
     ids = [vm.id for vm in vms]
     operation = draw(st.sampled_from(sorted(OPERATIONS)))
     some_ids = st.lists(
@@ -166,8 +169,8 @@ def scenarios(draw: st.DrawFn, most_vms: int = 5) -> Scenario:
     return Scenario(
         vms=vms,
         listed_twice=tuple(draw(st.lists(st.sampled_from(ids), max_size=3, unique=True))),
-        faults=tuple(draw(st.lists(fault, max_size=4))),
-        revoked_after=draw(st.sampled_from([None] * 4 + [2, 5, 10, 20])),
+        faults=tuple(draw(st.one_of(st.just([]), st.lists(fault, max_size=3)))),
+        revoked_after=draw(st.sampled_from([None] * 10 + [3, 10, 30, 60])),
         vanished=draw(st.one_of(st.just(()), st.just(()), vanishing.map(tuple))),
         operation=operation,
         chosen=draw(st.one_of(st.none(), some_ids.map(tuple))),

@@ -46,7 +46,7 @@ from hypothesis import HealthCheck, Phase, event, example, given, note, settings
 
 from hostinger_api import ApiException, FleetInterrupted, Outcome
 
-DEFAULT_EXAMPLES = 150
+DEFAULT_EXAMPLES = 120
 """Scenarios in the default run: well under a minute on a loaded two-core machine."""
 SLOW_EXAMPLES = int(os.environ.get("HOSTINGER_MODEL_EXAMPLES", "1000"))
 LATE = 0.5
@@ -346,6 +346,6 @@ def test_the_fleet_job_keeps_its_promises(scenario: Scenario) -> None:
 
 @pytest.mark.slow
 @settings(MODEL, max_examples=SLOW_EXAMPLES, phases=list(Phase))
-@given(scenario=scenarios(most_vms=8))
+@given(scenario=scenarios(most_vms=8, endless=True))
 def test_the_fleet_job_keeps_its_promises_in_many_more_scenarios(scenario: Scenario) -> None:
     tally(check(scenario))
