@@ -388,36 +388,35 @@ def read_body(response: urllib3.BaseHTTPResponse, ends: float | None) -> bytes:
     body in it. A body already arrived with the headers (the usual case) is taken in one step.
     Without ``ends``, or with a urllib3 older than 2.3 (no ``read1``), the body is read whole.
     """
-    read1 = getattr(response, "read1", None)
-    if ends is None or read1 is None:
+    if ends is None or not _READ1:
         return response.data
-    chunks = []
-    encoded = "content-encoding" in response.headers  # a decoder may hold the end back
+    # Without a Content-Encoding there is nothing to decode: urllib3 then skips its buffers.
+    encoded = "content-encoding" in response.headers
+    chunks: list[bytes] = []
     try:
         while True:
-            connection = response.connection
-            sock = getattr(connection, "sock", None)
+            sock = getattr(response.connection, "sock", None)
             if sock is not None:
-                left = ends - time.monotonic()
-                if left <= 0:
-                    raise OutOfTime
                 wait = sock.gettimeout()
+                left = ends - time.monotonic()
                 if wait is None or wait > left:
+                    if left <= 0:
+                        raise OutOfTime
                     sock.settimeout(left)
-            chunk = read1()
-            if not chunk:
-                missing = getattr(response, "length_remaining", None)
-                if missing:  # read1 does not check what the Content-Length promised
-                    _close(response)
-                    got = sum(map(len, chunks))
-                    raise ProtocolError(
-                        f"Connection broken: the body ended {missing} bytes short",
-                        IncompleteRead(got, missing),
-                    )
-                break
-            chunks.append(chunk)
-            if not encoded and response.closed:  # the whole body is in: nothing to wait for
-                break
+            chunk = response.read1(decode_content=encoded)
+            if chunk:
+                chunks.append(chunk)
+                if encoded or not response.closed:
+                    continue  # more may come (a decoder may hold the end back)
+            elif getattr(response, "length_remaining", None):
+                # read1 does not check what the Content-Length promised
+                missing = int(getattr(response, "length_remaining", 0))
+                _close(response)
+                raise ProtocolError(
+                    f"Connection broken: the body ended {missing} bytes short",
+                    IncompleteRead(sum(map(len, chunks)), missing),
+                )
+            break
     except OutOfTime:
         _close(response)
         raise
@@ -430,6 +429,10 @@ def read_body(response: urllib3.BaseHTTPResponse, ends: float | None) -> bytes:
     if isinstance(response, urllib3.HTTPResponse):
         response._body = body  # what ``response.data`` gives from now on, as after a preload
     return body
+
+
+_READ1 = hasattr(urllib3.HTTPResponse, "read1")
+"""urllib3 2.3 and later read what has arrived, without waiting for the rest."""
 
 
 def _close(response: urllib3.BaseHTTPResponse) -> None:
