@@ -7,7 +7,14 @@ Hostinger publishes no header names for its rate limit, so every common form is 
   ``X-RateLimit-Remaining`` on every answer, ``X-RateLimit-Reset`` (Unix time) on a 429;
 - the IETF draft's ``RateLimit-Limit`` / ``RateLimit-Remaining`` / ``RateLimit-Reset`` (seconds
   from now), or all three in one ``RateLimit: limit=100, remaining=50, reset=30`` field, with
-  ``RateLimit-Policy: 100;w=60`` for the window.
+  ``RateLimit-Policy: 100;w=60`` for the window; and its newer structured form,
+  ``RateLimit: "default";r=0;t=3`` with ``RateLimit-Policy: "default";q=100;w=60`` (of several
+  policies, the first is read).
+
+A reset above 10^12 is Unix time in milliseconds, above 10^9 Unix time in seconds, else seconds
+from now. A header sent twice arrives joined (``Retry-After: 2, 2``): its first value is read. An
+HTTP-date ``Retry-After`` is measured against the answer's own ``Date`` when it has one, so that
+a skewed local clock does not skew the wait.
 """
 
 from __future__ import annotations
@@ -22,25 +29,48 @@ from typing import Optional
 
 _EPOCH_THRESHOLD = 1e9
 """A reset above this many seconds is a Unix time (2001 or later), not a number of seconds."""
+_EPOCH_MS_THRESHOLD = 1e12
+"""A reset above this is a Unix time in milliseconds (1e12 s would be the year 33658)."""
 
 
 def parse_retry_after(value: Optional[str], now: Optional[datetime] = None) -> float | None:
-    """Seconds a ``Retry-After`` header asks for (a number, or an HTTP date); None if unreadable."""
+    """Seconds a ``Retry-After`` header asks for (a number, or an HTTP date); None if unreadable.
+
+    A header sent twice arrives joined by a comma: the first value is read. An HTTP date is
+    measured from ``now`` (the answer's ``Date``, when known; else this machine's clock).
+    """
     if value is None:
         return None
-    value = value.strip()
+    parts = value.split(",")
     try:
-        seconds = float(value)
+        seconds = float(parts[0].strip())
     except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        moment = _http_date(",".join(parts[:2])) or _http_date(parts[0])
+        if moment is None:
             return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
         seconds = (moment - (now or datetime.now(timezone.utc))).total_seconds()
         return max(seconds, 0.0)
     return seconds if 0 <= seconds < math.inf else None
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds an answer's ``Retry-After`` asks for, a date measured against its ``Date``."""
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    date = headers.get("Date")
+    return parse_retry_after(value, _http_date(date) if date else None)
+
+
+def _http_date(text: str) -> Optional[datetime]:
+    """An HTTP date as an aware datetime (UTC when it names no zone); None if unreadable."""
+    try:
+        moment = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None:  # Python 3.9 returns None for some unreadable dates
+        return None  # type: ignore[unreachable]
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -84,7 +114,13 @@ def read_rate_limit(
     Values that cannot be read are left out rather than guessed.
     """
     combined = _fields(headers.get("RateLimit"))
-    policy = _fields((headers.get("RateLimit-Policy") or "").replace(";", ","))
+    policy_text = headers.get("RateLimit-Policy") or ""
+    structured = policy_text.lstrip().startswith('"')
+    policy = _fields(policy_text if structured else policy_text.replace(";", ","))
+    if "r" in combined or "t" in combined:  # the newer structured form: "name";r=0;t=3
+        combined = {"remaining": combined.get("r", ""), "reset": combined.get("t", "")}
+    if "q" in policy:
+        policy[""] = policy["q"]
     limit = _whole(headers.get("X-RateLimit-Limit") or headers.get("RateLimit-Limit"))
     remaining = _whole(headers.get("X-RateLimit-Remaining") or headers.get("RateLimit-Remaining"))
     reset = _number(headers.get("X-RateLimit-Reset") or headers.get("RateLimit-Reset"))
@@ -96,6 +132,8 @@ def read_rate_limit(
         reset = _number(combined.get("reset"))
     if limit is None and policy:
         limit = _whole(policy.get(""))
+    if reset is not None and reset > _EPOCH_MS_THRESHOLD:
+        reset /= 1000
     if reset is not None and reset > _EPOCH_THRESHOLD:
         reset = max(reset - (time.time() if wall_now is None else wall_now), 0.0)
     window = _number(policy.get("w"))
@@ -105,9 +143,15 @@ def read_rate_limit(
 
 
 def _fields(value: Optional[str]) -> dict[str, str]:
-    """``limit=100, remaining=50`` (or ``100,w=60``) as a dict; a bare item's name is ``""``."""
+    """``limit=100, remaining=50`` (or ``100,w=60``) as a dict; a bare item's name is ``""``.
+
+    The structured form (``"default";r=0;t=3``, several policies joined by commas) gives its
+    first policy's parameters.
+    """
     if not value:
         return {}
+    if value.lstrip().startswith('"'):
+        value = value.split(",", 1)[0].replace(";", ",")
     fields: dict[str, str] = {}
     for item in value.split(","):
         name, _, found = item.strip().partition("=")

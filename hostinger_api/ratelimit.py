@@ -5,20 +5,19 @@ blocked for a while, so a job whose threads each discover the limit on their own
 gets blocked. Every request of an ``ApiClient`` therefore asks its one ``RateGate`` first
 (``admit``) and tells it what came back (``settle``). The gate holds requests back:
 
-- after any 429, until its ``Retry-After`` (or ``X-RateLimit-Reset``; without either, 1 s) has
-  passed;
-- when the answers carry rate-limit fields (``hostinger_api._headers``), once the window's
-  requests are used up, until the window resets. The reset comes from the fields when they
-  give it; otherwise (Laravel sends it only on a 429) the gate learns the window's length from
-  the windows it has seen, and sends one request alone to open each new window;
-- when the server says nothing at all (no fields, no ``Retry-After``), by an adaptive rate:
-  a 429 cuts the sending rate to 70% of what was measured (at most once a second, so that the
-  429s of requests already in flight do not compound), and it grows back along a cubic curve
-  (the rule TCP CUBIC and botocore's adaptive retry mode use) until it limits nothing;
+- after any 429, until its ``Retry-After`` (or reset field; without either, for as long as the
+  window is learned to be, or 1 s at first, doubled each time the next request is refused too),
+  capped at ``RetryPolicy.max_pause`` (an hour by default), after which the client tries again.
+  No request leaves during a pause, whichever thread's 429 caused it; when it ends one request
+  goes first, alone, and the others follow its answer;
+- once the window's requests are used up by the answers' fields, until the window resets;
+- once the limit is learned (its count and its window, from the fields or from the 429s and the
+  successes between them: ``hostinger_api._ratelimit_learn``), by pacing requests evenly at 95%
+  of it, which no fixed window refuses;
 - always, at ``Configuration.max_requests_per_second`` when the user set one.
 
-Until one of these applies, ``admit`` costs one attribute read: a client far from any limit
-pays nothing.
+Requests held back are let through in the order they arrived. Until one of these applies,
+``admit`` is not even called: a client far from any limit pays one attribute read.
 """
 
 from __future__ import annotations
@@ -26,33 +25,21 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional
 
 from hostinger_api._checks import is_number
-from hostinger_api._headers import has_rate_limit_fields, parse_retry_after, read_rate_limit
+from hostinger_api._headers import has_rate_limit_fields, read_rate_limit, retry_after_seconds
+from hostinger_api._ratelimit_learn import LimitModel
 from hostinger_api.exceptions import ApiValueError, TooManyRequestsException
-from hostinger_api.retry import STOP_POLL
+from hostinger_api.retry import DEFAULT_MAX_PAUSE, STOP_POLL
 
-_CUT = 0.7
-"""After a 429 with no rate-limit fields, the rate becomes this share of the measured one."""
-_GROWTH = 0.4
-"""How fast the rate grows back after a cut (the scale of the cubic curve, requests/s³)."""
-_MIN_RATE = 0.5
-"""Requests per second the adaptive rate never goes below."""
-_QUIET_PAUSE = 1.0
-"""Seconds all requests wait after a 429 that says nothing of when to come back."""
-_CUT_SPACING = 1.0
-"""Seconds after a cut during which more 429s (from requests already in flight) cut no more."""
-_RATE_BUCKET = 0.5
-"""Seconds over which the sending rate is measured."""
-_ANSWER_WAIT = 1.0
-"""Seconds to wait for an answer in flight before looking again (an answer wakes the gate)."""
-_WHOLE_SECONDS_SLACK = 0.25
-"""A learned window this little over a whole number of seconds is taken as that number."""
-_MARGIN = 0.005
-"""Seconds added to a reset worked out from a whole-second window, against clock jitter."""
+_OPENER_WAIT = 1.0
+"""Seconds the others wait for the answer of the request sent alone (a slow one holds no more)."""
+_LOOK_AGAIN = 1.0
+"""Seconds a request waiting behind others sleeps before it looks again (a departure wakes it)."""
 
 
 class GateTimeout(Exception):
@@ -70,11 +57,13 @@ class GateStopped(Exception):
 
 @dataclass
 class Ticket:
-    """One request let through: when, as which send, and whether it opens a new window."""
+    """One request let through: when, as which send, and whether it went alone to open a window
+    (``opener``), when a pause ended (``after_pause``)."""
 
     sent_at: float
     sequence: int
     opener: bool = False
+    after_pause: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,9 +75,9 @@ class GateStats:
     held: int
     """Requests the gate held back (each once, however long)."""
     limit: Optional[int]
-    """Requests per window, as the server last said."""
+    """Requests per window, as the server said or as learned."""
     window: Optional[float]
-    """The window's length in seconds, as learned or said; None while unknown."""
+    """The window's length in seconds, as said or learned; None while unknown."""
     rate: Optional[float]
     """The rate the gate paces requests at now, requests/s; None when it does not pace."""
 
@@ -98,10 +87,15 @@ class RateGate:
 
     :param max_requests_per_second: a cap the user sets on this client; None for none.
     :param learn: learn from 429s and rate-limit fields (False: only the cap holds requests).
+    :param max_pause: the longest pause any answer can impose, in seconds.
     """
 
     def __init__(
-        self, max_requests_per_second: Optional[float] = None, *, learn: bool = True
+        self,
+        max_requests_per_second: Optional[float] = None,
+        *,
+        learn: bool = True,
+        max_pause: float = DEFAULT_MAX_PAUSE,
     ) -> None:
         if max_requests_per_second is not None and (
             not is_number(max_requests_per_second) or not 0 < max_requests_per_second < math.inf
@@ -114,30 +108,23 @@ class RateGate:
         """True once anything may hold a request back; until then ``admit`` is not needed."""
         self._cap = max_requests_per_second
         self._learn = learn
+        self._max_pause = max_pause
         self._lock = threading.Condition()
+        self._queue: deque[object] = deque()  # the requests held back, in arrival order
         self._sequence = 0
         self._throttled = 0
         self._held = 0
         self._paused_until = 0.0
         self._pause_from_429 = False
-        # the fields' view: requests left in the current window, and when it resets
-        self._limit: Optional[int] = None
-        self._reported: Optional[int] = None  # the fewest requests left the window's answers said
-        self._in_flight = 0  # admitted, not settled: not yet counted in what was reported
-        self._reset_at: Optional[float] = None
-        self._window: Optional[float] = None  # an upper bound of its length, as seen
-        self._whole_seconds = True  # while no opener failed, a window is taken as whole seconds
-        self._window_opened: Optional[tuple[float, float]] = None  # its opener's (sent, answered)
-        # the token bucket: the user's cap and the adaptive rate, whichever is lower
-        self._adaptive: Optional[float] = None
-        self._rate_before_cut = 0.0
-        self._cut_at = -math.inf
-        self._tokens = 1.0
-        self._filled_at = time.monotonic()
-        # the measured sending rate
-        self._measured = 0.0
-        self._bucket_start = time.monotonic()
-        self._bucket_count = 0
+        self._opener_due = False  # a pause ended: the next request goes alone
+        self._opener: Optional[Ticket] = None  # the request sent alone, until answered
+        self._in_flight: dict[int, float] = {}  # admitted, not settled: sequence -> sent
+        self._next_slot = 0.0  # pacing: the earliest moment the next request may go
+        self._quiet_successes = 0  # answers before the gate engaged (a first limit's count)
+        self._engaged_at = 0.0
+        self.unticketed = 0
+        """Requests sent without a ticket (the gate was not engaged), not yet settled."""
+        self._model = LimitModel()
 
     # -- the two questions of the per-request path -------------------------------------------
 
@@ -148,203 +135,182 @@ class RateGate:
         honoured: float = 0.0,
         stop: tuple[threading.Event, ...] = (),
     ) -> Ticket:
-        """Wait until a request may go, and let it go; raise ``GateTimeout`` past ``ends``.
+        """Wait until a request may go, in arrival order, and let it go.
 
-        :param ends: the ``time.monotonic()`` moment the request must be sent by, if any.
-        :param honoured: a pause up to this moment was already waited out by the caller (the
-            thread whose own 429 caused it, which slept through it under its retry policy).
+        :param ends: the ``time.monotonic()`` moment the request must be sent by, if any; when
+            the gate would hold it longer, ``GateTimeout`` at once.
+        :param honoured: ignored (kept for callers of 1.x): a pause holds every request, the
+            thread whose own 429 caused it included.
         :param stop: events that end the wait with ``GateStopped`` as soon as one is set
             (looked at every ``STOP_POLL`` s while waiting).
         """
+        del honoured
         with self._lock:
-            held = False
-            while True:
-                if stop and any(event.is_set() for event in stop):
-                    raise GateStopped
-                now = time.monotonic()
-                wait, opener = self._wait_needed(now, honoured)
-                if wait <= 0:
-                    break
-                if ends is not None and now + wait > ends:
-                    raise GateTimeout(wait, self._pause_from_429 and self._paused_until > now)
-                if not held:
-                    held = True
-                    self._held += 1
-                self._lock.wait(min(wait, STOP_POLL) if stop else wait)
-            self._in_flight += 1
-            if self._rate() is not None:
-                self._tokens -= 1
-            self._sequence += 1
-            self._count_send(now)
-            return Ticket(now, self._sequence, opener)
+            place: Optional[object] = None
+            try:
+                while True:
+                    if stop and any(event.is_set() for event in stop):
+                        raise GateStopped
+                    now = time.monotonic()
+                    ahead = len(self._queue) if place is None else self._queue.index(place)
+                    wait, opener = self._wait_needed(now)
+                    if ahead == 0 and wait <= 0:
+                        break
+                    rate = self._rate()
+                    expected = max(wait, 0.0) + (ahead / rate if rate else 0.0)
+                    if ends is not None and now + expected > ends:
+                        raise GateTimeout(
+                            expected, self._pause_from_429 and self._paused_until > now
+                        )
+                    if place is None:
+                        place = object()
+                        self._queue.append(place)
+                        self._held += 1
+                    timeout = wait if ahead == 0 else _LOOK_AGAIN
+                    self._lock.wait(min(timeout, STOP_POLL) if stop else timeout)
+            finally:
+                if place is not None:
+                    self._queue.remove(place)
+                    self._lock.notify_all()
+            return self._let_through(now, opener)
 
     def settle(
         self, ticket: Optional[Ticket], status: Optional[int], headers: Optional[Mapping[str, str]]
     ) -> float:
-        """Learn from an answer (``status`` None: none came); returns the pause it caused, if any.
-
-        The returned moment lets the thread that got the 429 tell ``admit`` it already waited.
-        """
-        if not self._learn or (
+        """Learn from an answer (``status`` None: none came); returns the pause now in force
+        (the ``time.monotonic()`` moment it ends; 0 or a past moment: none)."""
+        if not self._learn:
+            return 0.0
+        if (
             not self.engaged
             and status != 429
             and (headers is None or not has_rate_limit_fields(headers))
         ):
+            self._quiet_successes += status is not None
+            self.unticketed -= ticket is None
             return 0.0
         with self._lock:
             now = time.monotonic()
-            self.engaged = True
+            if not self.engaged:
+                self.engaged, self._engaged_at = True, now
+            sequence = 0
+            if ticket is None:
+                self.unticketed -= 1
+            else:
+                sequence = ticket.sequence
+                self._in_flight.pop(sequence, None)
+                if self._opener is ticket:
+                    self._opener = None
+                elif ticket.opener:  # a later one went alone since: this answer is old news
+                    ticket = Ticket(ticket.sent_at, sequence)
+            model = self._model
             fields = read_rate_limit(headers) if headers is not None else None
-            if fields is not None and fields.remaining is not None:
-                self._learn_window(ticket, fields.limit, fields.remaining, fields.window, now)
-            if fields is not None and fields.reset_in is not None and status != 429:
-                self._reset_at = now + fields.reset_in
-            if ticket is not None:
-                self._in_flight -= 1
-            paused = 0.0
+            if fields is not None:
+                model.read_fields(fields, now, status == 429)
+            opener = ticket is not None and ticket.opener
             if status == 429:
-                if ticket is not None and ticket.opener and self._window is not None:
-                    self._whole_seconds = False  # the window is not what was taken: trust no guess
-                paused = self._throttle(headers or {}, fields, now)
+                self._throttled += 1
+                wait = retry_after_seconds(headers) if headers is not None else None
+                if wait is None and fields is not None:
+                    wait = fields.reset_in
+                after_pause = ticket is not None and ticket.after_pause
+                self.pause_until(now + model.throttled(sequence, now, wait, opener, after_pause))
             elif status is not None:
-                self._grow(now)
+                if opener and fields is not None and not model.opens(fields.remaining):
+                    opener = False  # room was left: the window it went in was not a new one
+                if opener and ticket is not None:
+                    model.opened_by(sequence, ticket.sent_at, now, self._quiet_successes)
+                    rate = self._rate()
+                    if rate is not None:
+                        self._next_slot = max(self._next_slot, ticket.sent_at + 1 / rate)
+                else:
+                    model.answered(sequence)
+                if fields is not None and fields.remaining is not None:
+                    in_flight = len(self._in_flight) + max(self.unticketed, 0)
+                    model.note_remaining(sequence, fields.remaining, opener, in_flight)
             self._lock.notify_all()
-            return paused
+            return self._paused_until
+
+    def pause_until(self, until: float, reason: str = "429") -> float:
+        """Hold every request until ``until`` (``time.monotonic()``), capped at ``max_pause`` from
+        now; then one request goes first, alone. Returns the moment the pause now ends.
+
+        The one place where a pause is learned: every 429 comes through here, and so can a pause
+        learned elsewhere (another process sharing the token, ``reason`` saying which).
+        """
+        with self._lock:
+            now = time.monotonic()
+            until = min(until, now + self._max_pause)
+            self.engaged = True
+            if until > self._paused_until:
+                self._paused_until = until
+                self._pause_from_429 = reason == "429"
+                self._opener_due = True
+                self._lock.notify_all()
+            return self._paused_until
 
     def stats(self) -> GateStats:
         """A snapshot of what the gate knows and has done."""
         with self._lock:
-            return GateStats(self._throttled, self._held, self._limit, self._window, self._rate())
+            model = self._model
+            return GateStats(self._throttled, self._held, model.limit, model.window, self._rate())
 
     # -- the rules -------------------------------------------------------------------------------
 
-    def _wait_needed(self, now: float, honoured: float) -> tuple[float, bool]:
-        """Seconds to wait before a request may go now (0: go), and whether it opens a window."""
-        if self._paused_until > now and self._paused_until > honoured:
+    def _wait_needed(self, now: float) -> tuple[float, bool]:
+        """Seconds to wait before the next request may go (0: go), and whether it goes alone."""
+        if self._paused_until > now:
             return self._paused_until - now, False
-        opener = False
-        if self._reported is not None and self._reported - self._in_flight <= 0:
-            if self._in_flight:
-                return _ANSWER_WAIT, False  # their answers will say how many are left
-            reset = self._next_reset()
+        opener = self._opener
+        if opener is not None and opener.sent_at + _OPENER_WAIT > now:
+            return opener.sent_at + _OPENER_WAIT - now, False  # its answer wakes the gate
+        if self._opener_due:
+            return 0.0, True
+        model = self._model
+        opened = model.opened
+        sent = self._sequence - opened.sequence + 1 if opened is not None else 0
+        in_flight = len(self._in_flight) + max(self.unticketed, 0)
+        left = model.left(sent, in_flight)
+        if left is not None and left <= 0:
+            reset = model.next_reset()
             if reset is not None and reset > now:
                 return reset - now, False
-            opener = True  # the window has reset, or nobody knows when: one request finds out
+            answers_due = self._answers_due(now)
+            if answers_due > now:
+                return answers_due - now, False  # they will say how many are left
+            return 0.0, True  # the window has reset, or nobody knows when: one finds out
+        if self._rate() is not None and self._next_slot > now:
+            return self._next_slot - now, False
+        return 0.0, False
+
+    def _let_through(self, now: float, opener: bool) -> Ticket:
+        self._sequence += 1
+        ticket = Ticket(now, self._sequence, opener, opener and self._opener_due)
+        if opener:
+            self._opener = ticket
+            self._opener_due = False
+        if self._learn:
+            self._in_flight[ticket.sequence] = now
         rate = self._rate()
         if rate is not None:
-            self._tokens = min(1.0, self._tokens + (now - self._filled_at) * rate)
-            self._filled_at = now
-            if self._tokens < 1:
-                return (1 - self._tokens) / rate, False
-        return 0.0, opener
+            self._next_slot = max(self._next_slot, now) + 1 / rate
+        return ticket
 
-    def _next_reset(self) -> Optional[float]:
-        """When the current window resets: as the server said, or as learned from past windows."""
-        if self._reset_at is not None:
-            return self._reset_at
-        if self._window is None or self._window_opened is None:
-            return None
-        window = self._window
-        whole = math.floor(window)
-        if self._whole_seconds and whole >= 1 and window - whole < _WHOLE_SECONDS_SLACK:
-            window = whole + _MARGIN  # Laravel's windows are whole seconds
-        return self._window_opened[1] + window
-
-    def _learn_window(
-        self,
-        ticket: Optional[Ticket],
-        limit: Optional[int],
-        remaining: int,
-        window: Optional[float],
-        now: float,
-    ) -> None:
-        """Update what is left of the window, and learn its length from a window's first answer.
-
-        Within a window the server's count only goes down, and answers may arrive in any order:
-        the fewest reported is the truth, less what is in flight. Only a window's first answer
-        (``limit - 1`` left), or the answer to the one request sent to open a window, starts
-        the count anew.
-        """
-        if limit is not None:
-            self._limit = limit
-        if window is not None:
-            self._window = window
-        first = limit is not None and remaining == limit - 1 and ticket is not None
-        if first and ticket is not None:
-            # The window began between this request's sending and its answer; the previous one
-            # began no earlier than its own first request was sent, so their distance bounds
-            # the length from above.
-            if self._window_opened is not None and window is None:
-                length = now - self._window_opened[0]
-                self._window = length if self._window is None else min(self._window, length)
-            self._window_opened = (ticket.sent_at, now)
-            self._reset_at = None
-        if (
-            first
-            or self._reported is None
-            or (ticket is not None and ticket.opener)
-            or remaining < self._reported
-        ):
-            self._reported = remaining
-
-    def _throttle(self, headers: Mapping[str, str], fields: object, now: float) -> float:
-        """A 429: hold every request until the server's time, and slow down if it gave no fields."""
-        self._throttled += 1
-        wait = parse_retry_after(headers.get("Retry-After"))
-        reset_in = getattr(fields, "reset_in", None)
-        if wait is None and reset_in is not None:
-            wait = reset_in
-        if self._limit is not None:
-            self._reported = 0
-        if wait is None:
-            wait = _QUIET_PAUSE
-            if self._limit is None and now - self._cut_at >= _CUT_SPACING:
-                self._cut(now)  # the server says nothing at all: find its rate by slowing down
-        until = now + wait
-        if until > self._paused_until:
-            self._paused_until = until
-            self._pause_from_429 = True
-        return self._paused_until
-
-    def _cut(self, now: float) -> None:
-        """Lower the adaptive rate after a 429 the server explained no further."""
-        current = self._adaptive if self._adaptive is not None else self._measured_rate(now)
-        if current <= 0:
-            return  # nothing measured yet (the gate was not engaged): the pause alone must do
-        self._rate_before_cut = max(current, _MIN_RATE)
-        self._adaptive = max(self._rate_before_cut * _CUT, _MIN_RATE)
-        self._cut_at = now
-        self._tokens = min(self._tokens, 1.0)
-
-    def _grow(self, now: float) -> None:
-        """Let the adaptive rate grow back along the cubic curve; drop it once far above the cut."""
-        if self._adaptive is None:
-            return
-        peak = self._rate_before_cut
-        plateau_in = (peak * (1 - _CUT) / _GROWTH) ** (1 / 3)
-        rate = _GROWTH * (now - self._cut_at - plateau_in) ** 3 + peak
-        if rate >= 2 * peak:
-            self._adaptive = None  # recovered: nothing holds requests back any more
-        else:
-            self._adaptive = max(rate, _MIN_RATE)
+    def _answers_due(self, now: float) -> float:
+        """Until when answers in flight are worth waiting for: those sent in the last
+        ``_OPENER_WAIT`` s (a slow one holds nobody longer than that)."""
+        due = self._engaged_at + _OPENER_WAIT if self.unticketed > 0 else 0.0
+        recent = now - _OPENER_WAIT
+        for sent in self._in_flight.values():
+            if sent > recent:
+                due = max(due, sent + _OPENER_WAIT)
+        return due
 
     def _rate(self) -> Optional[float]:
-        if self._adaptive is None:
+        learned = self._model.rate()
+        if learned is None:
             return self._cap
-        return self._adaptive if self._cap is None else min(self._adaptive, self._cap)
-
-    def _count_send(self, now: float) -> None:
-        self._bucket_count += 1
-        if now - self._bucket_start >= _RATE_BUCKET:
-            self._measured = self._bucket_count / (now - self._bucket_start)
-            self._bucket_start, self._bucket_count = now, 0
-
-    def _measured_rate(self, now: float) -> float:
-        elapsed = now - self._bucket_start
-        if elapsed > 0 and self._bucket_count:
-            current = self._bucket_count / elapsed
-            return max(current, self._measured) if elapsed < _RATE_BUCKET else current
-        return self._measured
+        return learned if self._cap is None else min(learned, self._cap)
 
 
 def gate_timeout_error(error: GateTimeout, method: str, url: str) -> TooManyRequestsException:

@@ -54,7 +54,7 @@ from hostinger_api._connections import (
     transport_error,
     tunnel_refusal,
 )
-from hostinger_api._headers import parse_retry_after
+from hostinger_api._headers import retry_after_seconds
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import (
     ApiException,
@@ -151,7 +151,9 @@ class RESTClientObject:
         self.configuration = configuration
         self.retry_policy = RetryPolicy.from_setting(configuration.retries)
         self.rate_gate = RateGate(
-            configuration.max_requests_per_second, learn=configuration.shared_rate_limit
+            configuration.max_requests_per_second,
+            learn=configuration.shared_rate_limit,
+            max_pause=self.retry_policy.max_pause,
         )
         """What this client's threads learned of the rate limit (``hostinger_api.ratelimit``)."""
         self.pause_board = pause_board(
@@ -184,6 +186,7 @@ class RESTClientObject:
         self.rate_gate = RateGate(
             self.configuration.max_requests_per_second,
             learn=self.configuration.shared_rate_limit,
+            max_pause=self.retry_policy.max_pause,
         )
 
     def close(self) -> None:
@@ -231,7 +234,7 @@ class RESTClientObject:
         ends, budget = _call_ends(policy)
         stop = current_stop()
         retries = redirects = timeouts = 0
-        waited = honoured = 0.0
+        waited = 0.0
         while True:
             if board is not None:
                 board.check(method, url)  # another process was asked to pause: fail fast
@@ -240,9 +243,11 @@ class RESTClientObject:
                 raise not_sent(method, url)
             if gate.engaged:
                 ticket, held = self._admit(
-                    gate, ends, policy.max_wait - waited, honoured, method, url, stop
+                    gate, ends, policy.max_wait - waited, method, url, stop
                 )
                 waited += held
+            else:
+                gate.unticketed += 1  # sent without asking: settle counts it back
             try:
                 attempt_timeout = (
                     timeout
@@ -282,16 +287,13 @@ class RESTClientObject:
                 raise
             else:
                 status = response.status
-                paused = gate.settle(ticket, status, response.headers)
+                gate.settle(ticket, status, response.headers)
                 if status == 429 and board is not None:
                     board.learn(response.headers, method, url)  # tell the other processes
                 wait = None
                 if status in RETRIED_STATUSES and policy.allows(method, status=status):
-                    asked = response.headers.get("Retry-After") if status in (429, 503) else None
-                    wait = _before(
-                        ends, policy.next_wait(retries, waited, parse_retry_after(asked))
-                    )
-                    honoured = paused  # this thread waits out its own 429 by its policy
+                    asked = retry_after_seconds(response.headers) if status in (429, 503) else None
+                    wait = _before(ends, policy.next_wait(retries, waited, asked))
                 if wait is None:
                     target = (
                         self._redirect_target(method, url, response)
@@ -329,7 +331,6 @@ class RESTClientObject:
         gate: RateGate,
         ends: float | None,
         wait_left: float,
-        honoured: float,
         method: str,
         url: str,
         stop: tuple[threading.Event, ...],
@@ -338,9 +339,7 @@ class RESTClientObject:
         started = time.monotonic()
         limit = started + max(wait_left, 0.0)
         try:
-            ticket = gate.admit(
-                limit if ends is None else min(limit, ends), honoured=honoured, stop=stop
-            )
+            ticket = gate.admit(limit if ends is None else min(limit, ends), stop=stop)
         except GateTimeout as refused:
             raise gate_timeout_error(refused, method, url) from None
         except GateStopped:

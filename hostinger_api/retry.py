@@ -66,6 +66,8 @@ READ = "read"
 """An attempt failed after the request was sent: a read timeout, or a dropped connection."""
 DEFAULT_BUDGET = 120.0
 """Seconds one call may take in all by default: two whole default read timeouts, and no more."""
+DEFAULT_MAX_PAUSE = 3600.0
+"""The longest pause one answer can impose on a client, in seconds, by default."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class RetryPolicy:
     :param timeout_retries: how many of the retries may follow a read timeout (GET only).
     :param budget: the most seconds one call takes in all, retries and waits included; None
         for no limit but the attempts' own timeouts.
+    :param max_pause: the longest the client's rate gate holds every request after one answer
+        (a 429's ``Retry-After`` of a year is read as this); then the client tries again.
     """
 
     total: int = 4
@@ -90,6 +94,7 @@ class RetryPolicy:
     jitter: float = 0.5
     timeout_retries: int = 1
     budget: Optional[float] = DEFAULT_BUDGET
+    max_pause: float = DEFAULT_MAX_PAUSE
 
     def __post_init__(self) -> None:
         for name in ("total", "timeout_retries"):
@@ -104,6 +109,8 @@ class RetryPolicy:
             value = getattr(self, name)
             if not is_number(value) or not 0 <= value < math.inf:
                 raise ApiValueError(f"{name} must be finite seconds, 0 or more: {value!r}")
+        if not is_number(self.max_pause) or not 0 < self.max_pause < math.inf:
+            raise ApiValueError(f"max_pause must be finite seconds above 0: {self.max_pause!r}")
         if not is_number(self.jitter) or not 0 <= self.jitter <= 1:
             raise ApiValueError(f"jitter must be between 0 and 1: {self.jitter!r}")
 

@@ -68,3 +68,46 @@ def test_retry_after_is_read_here_and_where_it_always_was():
     assert from_retry is parse_retry_after
     assert parse_retry_after("2") == 2.0
     assert parse_retry_after(None) is None
+
+
+# -- forms seen in the wild (issue 15, item 13) --------------------------------------------------
+
+
+def test_an_http_date_retry_after_is_measured_against_the_answers_date():
+    from hostinger_api._headers import retry_after_seconds
+
+    skewed = headers(
+        Retry_After="Wed, 02 Dec 2026 10:00:30 GMT", Date="Wed, 02 Dec 2026 10:00:00 GMT"
+    )
+    assert retry_after_seconds(skewed) == 30.0  # whatever this machine's clock says
+    assert retry_after_seconds(headers(Retry_After="7", Date="nonsense")) == 7.0
+    assert retry_after_seconds(headers(Content_Type="application/json")) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("2, 2", 2.0), ("3,5", 3.0), (" 4 , 9", 4.0)],
+)
+def test_a_retry_after_sent_twice_reads_the_first_value(value, seconds):
+    assert parse_retry_after(value) == seconds
+
+
+def test_two_joined_dates_read_the_first():
+    from datetime import datetime, timezone
+
+    now = datetime(2026, 12, 2, 10, 0, 0, tzinfo=timezone.utc)
+    joined = "Wed, 02 Dec 2026 10:00:20 GMT, Wed, 02 Dec 2026 10:00:50 GMT"
+    assert parse_retry_after(joined, now=now) == 20.0
+
+
+def test_a_reset_in_epoch_milliseconds():
+    in_ms = headers(X_RateLimit_Remaining="0", X_RateLimit_Reset="2000000030000")
+    assert read_rate_limit(in_ms, wall_now=2000000000.0).reset_in == 30.0
+
+
+def test_the_ietf_drafts_structured_fields():
+    newer = headers(RateLimit='"default";r=0;t=3', RateLimit_Policy='"default";q=100;w=60')
+    assert read_rate_limit(newer) == RateLimitHeaders(100, 0, 3.0, 60.0)
+    assert has_rate_limit_fields(newer)
+    two = headers(RateLimit='"burst";r=5;t=1, "daily";r=900;t=3600')
+    assert read_rate_limit(two) == RateLimitHeaders(remaining=5, reset_in=1.0)

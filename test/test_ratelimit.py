@@ -17,7 +17,7 @@ from hostinger_api import (
     TooManyRequestsException,
     VPSSnapshotsApi,
 )
-from hostinger_api.ratelimit import GateTimeout, RateGate, gate_timeout_error
+from hostinger_api.ratelimit import GateStopped, GateTimeout, RateGate, gate_timeout_error
 from hostinger_api.testing import FakeHostingerApi, faults
 
 
@@ -62,11 +62,54 @@ def test_a_429_holds_every_request_until_its_retry_after():
     assert gate.stats().held == 4  # the refused one was not held, it failed at once
 
 
-def test_the_thread_that_waited_out_its_own_429_is_not_held_again():
+def test_no_request_passes_a_pause_whichever_thread_caused_it():
     gate = RateGate()
-    paused = gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "30"}))
-    ticket = gate.admit(soon(), honoured=paused)  # its retry policy slept through it
-    assert ticket.sent_at < paused
+    long_pause = gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "60"}))
+    own = gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "1"}))  # another thread's 429
+    assert own == long_pause, "a shorter pause never shortens the one in force"
+    with pytest.raises(GateTimeout) as refused:
+        gate.admit(soon(2), honoured=own)  # the 1.x loophole: its own 1 s was waited out
+    assert refused.value.wait > 55
+    assert refused.value.after_429
+
+
+def test_a_pause_is_capped_at_max_pause_and_then_one_request_goes_first():
+    gate = RateGate(max_pause=0.3)
+    started = time.monotonic()
+    far = HTTPHeaderDict({"Retry-After": "Thu, 01 Jan 2099 00:00:00 GMT"})
+    paused = gate.settle(None, 429, far)
+    assert paused - started <= 0.35
+    opener = gate.admit(soon(5))
+    assert opener.sent_at >= paused
+    assert opener.opener
+    assert opener.after_pause
+    with pytest.raises(GateTimeout):
+        gate.admit(soon(0.1))  # the others wait for its answer
+    gate.settle(opener, 200, HTTPHeaderDict())
+    assert not gate.admit(soon(0.1)).opener
+
+
+def test_pause_until_is_the_one_door_for_pauses_learned_elsewhere():
+    gate = RateGate()
+    assert not gate.engaged
+    until = gate.pause_until(time.monotonic() + 0.2, "another process")
+    assert gate.engaged
+    with pytest.raises(GateTimeout) as refused:
+        gate.admit(soon(0.05))
+    assert not refused.value.after_429  # not this client's 429
+    assert gate.admit(soon(2)).sent_at >= until
+
+
+def test_a_stop_event_ends_a_wait_in_the_gate():
+    gate = RateGate()
+    gate.pause_until(time.monotonic() + 30)
+    event = threading.Event()
+    threading.Timer(0.2, event.set).start()
+    started = time.monotonic()
+    with pytest.raises(GateStopped):
+        gate.admit(soon(60), stop=(event,))
+    assert time.monotonic() - started < 5
+    assert not gate._queue, "the stopped request left the line"
 
 
 def test_a_429_without_retry_after_uses_the_reset_field_or_a_second():
@@ -108,35 +151,6 @@ def test_answers_out_of_order_never_raise_the_count_within_a_window():
         gate.admit(soon())
 
 
-def test_the_window_is_learned_from_its_first_answers_and_awaited_without_a_429():
-    gate = RateGate()
-    gate.settle(None, 200, fields(limit=2, remaining=0))
-    opener = gate.admit(soon())
-    gate.settle(opener, 200, fields(limit=2, remaining=1))  # window one opens
-    gate.settle(gate.admit(soon()), 200, fields(limit=2, remaining=0))
-    time.sleep(0.3)
-    opener = gate.admit(soon())
-    gate.settle(opener, 200, fields(limit=2, remaining=1))  # window two: 0.3 s later
-    window = gate.stats().window
-    assert window is not None
-    assert 0.3 <= window < 1
-    gate.settle(gate.admit(soon()), 200, fields(limit=2, remaining=0))
-    started = time.monotonic()
-    ticket = gate.admit(soon(5))  # held until the learned window has passed
-    assert ticket.opener
-    assert ticket.sent_at - started >= window - 0.1
-
-
-def test_a_window_of_about_a_whole_second_is_taken_as_one_until_an_opener_is_refused():
-    gate = RateGate()
-    gate._window, gate._window_opened = 1.08, (0.0, 100.0)
-    assert gate._next_reset() == pytest.approx(101.005)
-    gate._reported = 0
-    opener = gate.admit(soon(), honoured=0)
-    gate.settle(opener, 429, HTTPHeaderDict({"Retry-After": "0.01"}))
-    assert gate._next_reset() == pytest.approx(101.08)
-
-
 def test_a_reset_the_server_states_is_used_as_it_is():
     gate = RateGate()
     gate.settle(None, 200, HTTPHeaderDict({"RateLimit": "limit=10, remaining=0, reset=4"}))
@@ -146,36 +160,12 @@ def test_a_reset_the_server_states_is_used_as_it_is():
     assert not refused.value.after_429
 
 
-def test_429s_that_say_nothing_cut_the_rate_which_grows_back():
-    gate = RateGate()
-    paused = gate.settle(None, 429, HTTPHeaderDict())  # engages; nothing measured yet
-    assert gate.stats().rate is None
-    for _ in range(40):
-        gate.settle(gate.admit(soon(), honoured=paused), 200, HTTPHeaderDict())
-    time.sleep(0.5)
-    gate.settle(gate.admit(soon(), honoured=paused), 200, HTTPHeaderDict())
-    paused = gate.settle(gate.admit(soon(), honoured=paused), 429, HTTPHeaderDict())
-    cut = gate.stats().rate
-    assert cut is not None
-    assert cut >= 0.5
-    gate.settle(None, 429, HTTPHeaderDict())  # in flight when the first came: no second cut
-    assert gate.stats().rate == cut
-    gate._cut_at -= 1.0  # a second later, on the cubic curve
-    gate.settle(None, 200, fields())
-    grown = gate.stats().rate
-    assert grown is not None
-    assert grown > cut
-    gate._cut_at -= 3600  # long after: recovered, nothing paces the client any more
-    gate.settle(None, 200, fields())
-    assert gate.stats().rate is None
-
-
 def test_429s_that_say_when_to_come_back_only_pause():
     gate = RateGate()
-    paused = gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "0"}))
+    gate.settle(None, 429, HTTPHeaderDict({"Retry-After": "0"}))
     for _ in range(100):
-        ticket = gate.admit(soon(), honoured=paused)
-        paused = gate.settle(
+        ticket = gate.admit(soon())
+        gate.settle(
             ticket, 429 if ticket.sequence % 10 == 0 else 200, HTTPHeaderDict({"Retry-After": "0"})
         )
     assert gate.stats().rate is None
@@ -320,7 +310,7 @@ def test_a_request_that_fails_in_any_way_is_no_longer_counted_in_flight(fake):
         snapshots = VPSSnapshotsApi(client)
         with pytest.raises(ResponseDecodeError):
             snapshots.get_snapshot_v1(VM)  # a body that lies about its encoding
-        assert gate._in_flight == 0
+        assert not gate._in_flight
         assert snapshots.get_snapshot_v1(VM).id == 1
 
 

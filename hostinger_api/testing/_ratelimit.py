@@ -7,8 +7,9 @@ every answer says ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining``, and a 429
 
 Other header styles, for clients that must cope with them: ``"ietf"``, the IETF draft's fields
 (``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset`` in seconds,
-``RateLimit-Policy: N;w=SECONDS``, and ``Retry-After`` on a 429), and ``"none"``, a service that
-says nothing at all, not even ``Retry-After``.
+``RateLimit-Policy: N;w=SECONDS``, and ``Retry-After`` on a 429), ``"retry-after"``, no fields
+but ``Retry-After`` on a 429 (what Cloudflare, nginx's ``limit_req`` and many gateways send), and
+``"none"``, a service that says nothing at all, not even ``Retry-After``.
 
 The block is a model of Hostinger's warning that an IP which exceeds the limit repeatedly "might
 get temporarily blocked", not a documented behaviour: after ``block_after`` refusals within
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 THROTTLED_MESSAGE = "Too Many Attempts."
-HEADER_STYLES = ("laravel", "ietf", "none")
+HEADER_STYLES = ("laravel", "ietf", "retry-after", "none")
 _KEYS_KEPT = 1024  # past this many keys, those with nothing left to remember are forgotten
 
 

@@ -346,7 +346,8 @@ class FakeHostinger:
         ``block_seconds`` once ``block_after`` of its requests were refused within
         ``block_span`` seconds (a model of Hostinger's warning); None: never.
     :param rate_limit_headers: how the limit shows in answers: ``"laravel"`` (``X-RateLimit-*``),
-        ``"ietf"`` (the draft's ``RateLimit-*`` fields) or ``"none"`` (not even ``Retry-After``).
+        ``"ietf"`` (the draft's ``RateLimit-*`` fields), ``"retry-after"`` (only ``Retry-After``,
+        on a 429) or ``"none"`` (not even ``Retry-After``).
     :param edge_block: an ``EdgeBlock``, or ``(after, span, seconds)``: after that many 429s
         within ``span`` seconds, every request gets the edge's 429 (``text/plain``,
         ``error code: 1015``, a long ``Retry-After``) for ``seconds`` (``testing._edge``).
