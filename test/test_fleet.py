@@ -402,11 +402,12 @@ def test_ctrl_c_waits_for_a_request_on_the_wire_to_learn_its_action():
 
         with ApiClient(fake.configuration()) as client, pytest.raises(FleetInterrupted) as caught:
             create_snapshots(client, concurrency=3, on_progress=interrupt, **FAST)
+        (started,) = [a["id"] for a in fake.actions(2)]  # ids are the fake's, in arrival order
     done, slow, locked = caught.value.report.results
     assert done.outcome == Outcome.SUCCEEDED
     assert slow.action is not None, slow.reason
-    assert (slow.outcome, slow.action.id) == (Outcome.INTERRUPTED, 2)
-    assert "hostinger-api action wait 2 2" in slow.reason
+    assert (slow.outcome, slow.action.id) == (Outcome.INTERRUPTED, started)
+    assert f"hostinger-api action wait 2 {started}" in slow.reason
     assert locked.outcome == Outcome.INTERRUPTED
     assert locked.reason == "interrupted before anything was sent"
 
