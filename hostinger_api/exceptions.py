@@ -39,7 +39,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from hostinger_api._headers import parse_retry_after
+from hostinger_api._headers import retry_after_seconds
 
 if TYPE_CHECKING:
     from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
@@ -240,14 +240,15 @@ class TooManyRequestsException(ApiException):
     """429: rate limited, and the retry policy would not (or could no longer) wait it out.
 
     ``retry_after`` is how many seconds the server asked the caller to wait, from its
-    ``Retry-After`` header (seconds or an HTTP date), or None when it gave none.
+    ``Retry-After`` header (seconds, or an HTTP date measured against the answer's ``Date``),
+    or None when it gave none.
     ``edge_block`` is True when the answer was not the API's JSON but the edge's plain-text
     page (Cloudflare's ``error code: 1015``): a block of every request from this address.
     """
 
     def _keep(self, http_resp: Any) -> None:
         headers = self.headers or {}
-        self.retry_after = parse_retry_after(headers.get("Retry-After"))
+        self.retry_after = retry_after_seconds(headers)
         content_type = (headers.get("Content-Type") or "").lower()
         self.edge_block = bool(self.body) and "json" not in content_type
         if self.edge_block:

@@ -181,6 +181,15 @@ def test_too_many_requests_says_when_to_come_back():
     assert ex.TooManyRequestsException(status=429).retry_after is None
 
 
+def test_a_dated_retry_after_is_measured_against_the_answers_date():
+    headers = {
+        "Retry-After": "Wed, 02 Dec 2026 10:01:00 GMT",
+        "Date": "Wed, 02 Dec 2026 10:00:00 GMT",
+    }
+    error = ex.TooManyRequestsException(http_resp=_Response(429, b"{}", headers))
+    assert error.retry_after == 60.0  # whatever this machine's clock says
+
+
 def test_a_decode_error_keeps_the_raw_bytes():
     error = ex.ResponseDecodeError(http_resp=_Response(200, b"\xff\xfe{"))
     assert error.raw_body == b"\xff\xfe{"
