@@ -156,32 +156,39 @@ class ApiClient:
         """Build a request: returns ``(method, url, headers, body, post_params)``."""
         if files:
             raise ApiValueError("This API takes no file uploads")
+        configuration = self.configuration
         headers = self.default_headers.copy()
         if self.cookie:
             headers["Cookie"] = self.cookie
         if header_params:
             for name, value in header_params.items():
                 if value is not None:
-                    headers[name] = str(value)
+                    headers[name] = value if type(value) is str else str(value)
 
-        for name, value in (path_params or {}).items():
-            if type(value) is int:  # every id of this API: nothing to quote
-                text = str(value)
-            else:
-                safe = self.configuration.safe_chars_for_path_param
-                text = quote(str(self.sanitize_for_serialization(value)), safe=safe)
-            resource_path = resource_path.replace("{" + name + "}", text)
+        if path_params:
+            for name, value in path_params.items():
+                if type(value) is int:  # every id of this API: nothing to quote
+                    text = str(value)
+                else:
+                    safe = configuration.safe_chars_for_path_param
+                    text = quote(str(self.sanitize_for_serialization(value)), safe=safe)
+                resource_path = resource_path.replace("{" + name + "}", text)
 
         queries = list(query_params) if query_params else []
         if auth_settings:
-            self.update_params_for_auth(
-                headers, queries, auth_settings, resource_path, method, body, _request_auth
-            )
+            if _request_auth is None and self._bearer_from(configuration):
+                token = configuration.access_token
+                if token is not None and "apiToken" in auth_settings:
+                    headers["Authorization"] = "Bearer " + token
+            else:
+                self.update_params_for_auth(
+                    headers, queries, auth_settings, resource_path, method, body, _request_auth
+                )
         form = self.parameters_to_tuples(post_params, collection_formats) if post_params else []
         if body is not None:
             body = self.sanitize_for_serialization(body)
 
-        url = (_host or self.configuration.host).rstrip("/") + resource_path
+        url = (_host or configuration.host).rstrip("/") + resource_path
         if queries:
             url += "?" + self.parameters_to_url_query(queries, collection_formats)
         return method, url, headers, body, form
@@ -210,6 +217,15 @@ class ApiClient:
             post_params=post_params,
             _request_timeout=_request_timeout,
             _preload_content=_preload_content,
+        )
+
+    def _bearer_from(self, configuration: Configuration) -> bool:
+        """Whether the credentials are what ``update_params_for_auth`` and
+        ``Configuration.auth_settings`` give, unchanged by a subclass: the bearer header of
+        ``access_token``, added without building the settings on every request."""
+        return (
+            type(self).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
+            and type(configuration).auth_settings is _AUTH_SETTINGS
         )
 
     def update_params_for_auth(
@@ -489,6 +505,10 @@ class ApiClient:
     def select_header_content_type(self, content_types: Sequence[str]) -> str | None:
         """The JSON one among ``content_types``, else the first, else None."""
         return self.select_header_accept(content_types)
+
+
+_UPDATE_PARAMS_FOR_AUTH = ApiClient.update_params_for_auth
+_AUTH_SETTINGS = Configuration.auth_settings
 
 
 def _new_default_lock() -> None:

@@ -251,6 +251,56 @@ def test_no_auth_settings_means_no_credentials():
     assert headers == {}
 
 
+def _built_headers(api_client: ApiClient, request_auth=None) -> dict[str, str]:
+    _, _, headers, _, _ = api_client.param_serialize(
+        "GET",
+        SNAPSHOT_PATH,
+        {"virtualMachineId": VM},
+        auth_settings=["apiToken"],
+        _request_auth=request_auth,
+    )
+    return headers
+
+
+def test_the_bearer_header_follows_the_token():
+    configuration = Configuration(access_token="first")
+    api_client = ApiClient(configuration)
+    assert _built_headers(api_client)["Authorization"] == "Bearer first"
+    configuration.access_token = "second"  # a token renewed while the client lives
+    assert _built_headers(api_client)["Authorization"] == "Bearer second"
+    configuration.access_token = None
+    assert "Authorization" not in _built_headers(api_client)
+
+
+def test_request_auth_replaces_the_token():
+    api_client = ApiClient(Configuration(access_token="t"))
+    headers = _built_headers(api_client, {"in": "header", "key": "X-Key", "value": "v"})
+    assert headers["X-Key"] == "v"
+    assert "Authorization" not in headers
+
+
+def test_subclasses_still_decide_the_credentials():
+    """The bearer header is added without building the settings, unless a subclass of the
+    configuration or of the client says otherwise (as generated-package users may)."""
+
+    class Signed(Configuration):
+        def auth_settings(self):
+            return {"apiToken": {"in": "header", "key": "X-Signed", "value": "sig"}}
+
+    class Audited(ApiClient):
+        def update_params_for_auth(self, headers, queries, *args, **kwargs):
+            headers["X-Audited"] = "yes"
+            super().update_params_for_auth(headers, queries, *args, **kwargs)
+
+    assert _built_headers(ApiClient(Signed(access_token="t"))) == {
+        "User-Agent": f"hostinger_api-python/{__version__}",
+        "X-Signed": "sig",
+    }
+    headers = _built_headers(Audited(Configuration(access_token="t")))
+    assert headers["X-Audited"] == "yes"
+    assert headers["Authorization"] == "Bearer t"
+
+
 class Colour(enum.Enum):
     RED = "red"
 
