@@ -6,9 +6,11 @@ Every test counts the requests that reached the fake: a VM's POST is never sent 
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Optional
 
 import pytest
 from support import TOKEN, Fake, posts
@@ -942,3 +944,26 @@ def test_a_check_cut_by_the_jobs_timeout_is_timed_out_with_nothing_sent(few, cli
         "the job's timeout of 1 s ran out before the POST was sent; nothing was sent",
     )
     assert posts(few, 1, "/restore") == 0
+
+
+def test_ctrl_c_as_a_result_is_taken_keeps_that_result(few, client, monkeypatch):
+    class PressedAsTaken(queue.SimpleQueue):
+        """The job's queue of results; Ctrl-C lands just after the first result is taken."""
+
+        pressed = False
+
+        def get(self, block: bool = True, timeout: Optional[float] = None):
+            item = super().get(block, timeout)
+            if not PressedAsTaken.pressed:
+                PressedAsTaken.pressed = True
+                raise KeyboardInterrupt
+            return item
+
+    few.action_seconds = math.inf
+    few.set_snapshot(1)
+    monkeypatch.setattr("hostinger_api.fleet._job.queue.SimpleQueue", PressedAsTaken)
+    with pytest.raises(FleetInterrupted) as caught:
+        delete_snapshots(client, vms=[1, 2], concurrency=1, wait=False, **FAST)
+    first = caught.value.report.results[0]
+    assert requests_of(few, "DELETE") == 1
+    assert (first.outcome, first.action.name) == (Outcome.STARTED, "delete_snapshot")

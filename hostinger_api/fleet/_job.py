@@ -83,6 +83,9 @@ class Job(Shared):
     concurrency: int = DEFAULT_CONCURRENCY
     on_progress: Optional[OnProgress] = None
     in_flight: dict[int, VmRun] = field(default_factory=dict)
+    finished: dict[int, VmResult] = field(default_factory=dict)
+    """Every result, kept by the worker that made it: a Ctrl-C that lands while the main
+    thread takes one from the queue cannot lose it."""
 
     @classmethod
     def checked(
@@ -200,8 +203,9 @@ class Job(Shared):
                         return
                     self.in_flight[index] = run
                 result = run.result()
-                with self.lock:  # both at once: on Ctrl-C the job sees the VM in flight, or done
+                with self.lock:  # all at once: on Ctrl-C the job sees the VM in flight, or done
                     self.in_flight.pop(index, None)
+                    self.finished[index] = result
                     done.put((index, result))
 
     def _progress(
@@ -249,11 +253,7 @@ class Job(Shared):
             pass  # a second Ctrl-C: report at once
         with self.lock:
             runs = dict(self.in_flight)
-            while True:
-                try:
-                    index, result = done.get_nowait()
-                except queue.Empty:
-                    break
+            for index, result in self.finished.items():
                 results[index] = result
         final = []
         for index, target in enumerate(targets):
