@@ -289,10 +289,20 @@ class ApiClient:
         What ``response_deserialize`` puts in ``data``; the plain form of an operation returns
         it as it is, without building an ``ApiResponse`` nobody will see.
         """
-        if response_data.data is None:
+        raw = response_data.data
+        if raw is None:
             raise ApiValueError("Call read() on the response before deserializing it")
         status = response_data.status
         types = response_types_map or {}
+        if status == 200:  # the usual answer, a JSON model: the general path below says why
+            model = types.get("200")
+            if _is_model(model):
+                content_type = response_data.headers.get("content-type")
+                if content_type == "application/json" or _is_json(content_type):
+                    try:
+                        return model.model_validate_json(raw)
+                    except ValidationError as error:
+                        raise self._decode_error(response_data, _describe(error)) from None
         key = str(status)
         response_type = types.get(key)
         if response_type is None:
@@ -301,26 +311,26 @@ class ApiClient:
 
         if not 200 <= status <= 299:
             data = self._error_data(response_data, response_type or _error_model(status))
-            text = response_data.data.decode("utf-8", "replace")
+            text = raw.decode("utf-8", "replace")
             raise ApiException.from_response(http_resp=response_data, body=text, data=data)
         if response_type is None and key not in types:
             # Another 2xx than the documented 200 still carries the operation's result.
             response_type = types.get("200")
 
         if response_type == "bytearray":
-            return_data: Any = response_data.data
+            return_data: Any = raw
         elif response_type is None:
             return_data = None
         elif not _is_json(content_type):
             raise self._decode_error(response_data, f"expected JSON, got {content_type}")
         elif _is_model(response_type):
             try:
-                return_data = response_type.model_validate_json(response_data.data)
+                return_data = response_type.model_validate_json(raw)
             except ValidationError as error:
                 raise self._decode_error(response_data, _describe(error)) from None
         else:
             try:
-                text = response_data.data.decode("utf-8")
+                text = raw.decode("utf-8")
                 return_data = self.deserialize(text, response_type, content_type)
             except (ValueError, ValidationError) as error:
                 raise self._decode_error(response_data, str(error)) from None

@@ -113,7 +113,8 @@ class RESTResponse(io.IOBase):
     """A response whose body has not been read yet; ``read()`` reads it once."""
 
     def __init__(self, response: urllib3.BaseHTTPResponse, method: str, url: str) -> None:
-        super().__init__()
+        # no super().__init__(): io.IOBase has none of its own (it is object's), and this is
+        # built once per call
         self.response = response
         self.status = response.status
         self.reason = response.reason
