@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from support import TOKEN, VM
 
-from hostinger_api import cli
+from hostinger_api import Configuration, cli
+from hostinger_api.cli._parser import build_parser
+from hostinger_api.cli.config import effective, masked
 from hostinger_api.testing import FakeHostingerApi
 
 FILE_TOKEN = "token-from-a-file"
@@ -219,3 +221,29 @@ def test_config_as_lines_names_the_defaults(tmp_path):
     assert lines["token"].strip() == "not set"
     assert lines["ca bundle"].strip() == f"{ca} (from SSL_CERT_FILE)"
     assert "(from HOSTINGER_API_STATE_DIR" in lines["state folder"]  # the test's own folder
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://proxy:3128", "http://proxy:3128"),
+        ("http://user:secret@proxy:3128", "http://user:***@proxy:3128"),
+        ("socks5h://user:secret@[::1]:1080", "socks5h://user:***@[::1]:1080"),
+        ("http://user:secret@proxy", "http://user:***@proxy"),
+    ],
+)
+def test_a_proxy_password_is_masked(url, shown):
+    assert masked(url) == shown
+
+
+def test_config_says_when_the_state_folder_is_off_or_not_a_folder(tmp_path):
+    options = build_parser().parse_args(["config"])
+    configuration = Configuration(access_token=TOKEN)
+    configuration.ssl_ca_cert = str(tmp_path / "ca.pem")
+    configuration.state_dir = None
+    settings = effective(options, configuration)
+    assert settings["state folder"].startswith("off: ")
+    assert settings["ca bundle"] == str(tmp_path / "ca.pem")
+    (tmp_path / "a-file").write_text("")
+    configuration.state_dir = tmp_path / "a-file"
+    assert "not made yet" in effective(options, configuration)["state folder"]

@@ -373,3 +373,34 @@ def test_without_flock_nothing_is_locked_after_one_warning(client, monkeypatch, 
     warnings = [r.getMessage() for r in caplog.records if "state folder" in r.getMessage()]
     assert len(warnings) == 1
     assert "no fcntl.flock here" in warnings[0]
+
+
+def test_without_retry_after_the_reset_is_the_pause(tmp_path):
+    board = PauseBoard(str(tmp_path), "k")
+    board.learn({"RateLimit-Reset": "30", "Content-Type": "application/json"}, "GET", URL)
+    pause = state.read_pause(board.path)
+    assert pause is not None
+    assert 25 < pause.until - time.time() <= 30
+    assert "edge block" not in pause.reason
+
+
+def test_a_pause_that_cannot_be_written_costs_one_warning(tmp_path, caplog):
+    board = PauseBoard(str(tmp_path), "k")
+    os.makedirs(os.path.join(board.path, "in-the-way"))  # a folder where the file would go
+    with caplog.at_level(logging.WARNING, logger="hostinger_api"):
+        board.record(30, "first")
+        board.record(60, "second")
+    warnings = [r.getMessage() for r in caplog.records if "state folder" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "writing the pause" in warnings[0]
+    assert [name for name in os.listdir(tmp_path) if name.startswith(".pause-")] == []
+
+
+def test_a_lock_file_that_cannot_be_opened_locks_nothing(client, caplog):
+    folder = client.configuration.state_dir
+    os.makedirs(folder)
+    key = state_key(client.configuration.host, client.configuration.access_token)
+    os.makedirs(os.path.join(folder, f"lock-{key}"))  # a folder: open() fails
+    with caplog.at_level(logging.WARNING, logger="hostinger_api"), fleet_lock(client):
+        assert in_other_thread(lambda: take(client)) is None
+    assert any("opening the lock" in r.getMessage() for r in caplog.records)

@@ -394,3 +394,54 @@ def test_the_documented_commands_parse():
         assert options.command == "create"
         assert options.all
         assert options.fresh_within is not None
+
+
+def test_the_edge_block_begins_after_k_429s_within_its_span_and_ends():
+    now = [0.0]
+    edge = EdgeBlock(after=2, span=10, seconds=100, clock=lambda: now[0])
+    edge.saw(429)
+    now[0] = 11.0  # the first one is out of the span
+    edge.saw(200)
+    edge.saw(429)
+    assert not edge.active
+    assert edge.refusal() is None
+    now[0] = 12.0
+    edge.saw(429)
+    assert edge.active
+    assert edge.blocks == 1
+    answer = edge.refusal()
+    assert answer is not None
+    assert answer.headers["Retry-After"] == "100"
+    now[0] = 111.5
+    assert edge.refusal().headers["Retry-After"] == "1"
+    edge.end()
+    assert edge.refusal() is None
+    assert edge.refused == 2
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        (0, 10, 10),
+        (1, 0, 10),
+        (1, 10, float("inf")),
+        (1, "10", 10),
+        (True, 1, 1),
+        (1, 2),
+        "5/10/60",
+    ],
+)
+def test_a_bad_edge_block_is_refused_clearly(setting):
+    with pytest.raises(ValueError, match=r"edge block|edge_block"):
+        FakeHostingerApi(edge_block=setting)
+
+
+def test_a_bad_edge_block_option_is_a_usage_error():
+    result = subprocess.run(
+        [sys.executable, "-m", "hostinger_api.testing", "--edge-block", "5/10"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "expected K/SPAN/SECONDS" in result.stderr
