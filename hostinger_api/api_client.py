@@ -176,7 +176,12 @@ class ApiClient:
 
         queries = list(query_params) if query_params else []
         if auth_settings:
-            if _request_auth is None and self._bearer_from(configuration):
+            if (
+                _request_auth is None
+                and type(self).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
+                and type(configuration).auth_settings is _AUTH_SETTINGS
+            ):
+                # the bearer header, as those two give it, without building the settings
                 token = configuration.access_token
                 if token is not None and "apiToken" in auth_settings:
                     headers["Authorization"] = "Bearer " + token
@@ -209,23 +214,14 @@ class ApiClient:
         The body of the response is not read yet, unless ``_preload_content`` asks for it to be
         read as part of each attempt (so that a connection dropped mid-body can be retried).
         """
-        return self.rest_client.request(
+        return self.rest_client.request(  # positional: this runs on every call
             method,
             url,
-            headers=header_params,
-            body=body,
-            post_params=post_params,
-            _request_timeout=_request_timeout,
+            header_params,
+            body,
+            post_params,
+            _request_timeout,
             _preload_content=_preload_content,
-        )
-
-    def _bearer_from(self, configuration: Configuration) -> bool:
-        """Whether the credentials are what ``update_params_for_auth`` and
-        ``Configuration.auth_settings`` give, unchanged by a subclass: the bearer header of
-        ``access_token``, added without building the settings on every request."""
-        return (
-            type(self).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
-            and type(configuration).auth_settings is _AUTH_SETTINGS
         )
 
     def update_params_for_auth(
