@@ -25,9 +25,14 @@ from typing import Optional
 
 from hostinger_api._headers import RateLimitHeaders
 
-_PACE = 0.95
+_PACE = 0.97
 """The share of the learned rate the gate sends at: spaced this way, no window sees too many,
-however the server's windows fall, with 5% of room for the network's jitter."""
+however the server's windows fall, with 3% of room (30 ms a second) for the network's jitter."""
+_WHOLE_SECONDS_SLACK = 0.25
+"""A learned window this little over a whole number of seconds is taken as that number (windows
+are whole seconds or minutes: Laravel's, nginx's, most gateways'), until pacing so is refused."""
+_MARGIN = 0.005
+"""Seconds added to a window taken as whole seconds, against clock jitter."""
 _QUIET_PAUSE = 1.0
 """Seconds all requests wait after a 429 that says nothing of when to come back (at first)."""
 _SLOWDOWN = 0.9
@@ -65,12 +70,22 @@ class LimitModel:
         self.quiet = _QUIET_PAUSE
         self.slowdown = 1.0
         self.slowed_at = -math.inf
+        self.whole_seconds = True
 
     def rate(self) -> Optional[float]:
         """Requests per second to pace at, once both the count and the length are known."""
         if self.limit is None or self.window is None:
             return None
-        return self.limit / self.window * _PACE * self.slowdown
+        window = math.floor(self.window) + _MARGIN if self._snapped() else self.window
+        return self.limit / window * _PACE * self.slowdown
+
+    def _snapped(self) -> bool:
+        """Whether the learned window is taken as the whole seconds it is a little over."""
+        window = self.window
+        if window is None or not self.whole_seconds or self.window_from_fields:
+            return False
+        whole = math.floor(window)
+        return whole >= 1 and window - whole < _WHOLE_SECONDS_SLACK
 
     def in_window(self, sequence: int) -> bool:
         """Whether the request with this sequence (0: sent before the gate engaged) was sent in
@@ -150,7 +165,10 @@ class LimitModel:
             and self.rate() is not None
             and now - self.slowed_at >= (self.window or 0.0)
         ):
-            self.slowdown = max(self.slowdown * _SLOWDOWN, _SLOWEST)  # paced, still refused
+            if self._snapped():
+                self.whole_seconds = False  # the window is not the whole seconds it was taken as
+            else:
+                self.slowdown = max(self.slowdown * _SLOWDOWN, _SLOWEST)  # paced, still refused
             self.slowed_at = now  # the 429s of requests already in flight cut no more
         opened = self.opened
         if wait is not None:

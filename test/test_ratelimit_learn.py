@@ -17,7 +17,17 @@ def test_a_full_window_gives_the_count_and_the_next_opener_bounds_its_length():
     model.opened_by(22, sent=11.2, now=11.21, quiet_successes=0)  # after the pause: a success
     assert model.limit == 20
     assert model.window == pytest.approx(1.21)  # the first window had ended by then
-    assert model.rate() == pytest.approx(20 / 1.21 * 0.95)
+    assert model.rate() == pytest.approx(20 / 1.005 * 0.97)  # taken as a whole second
+
+
+def test_a_window_is_taken_as_whole_seconds_until_pacing_so_is_refused():
+    model = LimitModel()
+    model.limit, model.window = 10, 2.1
+    assert model.rate() == pytest.approx(10 / 2.005 * 0.97)
+    model.throttled(1, now=1.0, wait=0.5, opener=False, after_pause=False)
+    assert model.rate() == pytest.approx(10 / 2.1 * 0.97), "no slowdown yet: the window first"
+    model.window = 1.5
+    assert model.rate() == pytest.approx(10 / 1.5 * 0.97)
 
 
 def test_the_first_window_counts_the_answers_before_the_gate_engaged():
@@ -68,9 +78,9 @@ def test_refused_openers_double_the_quiet_pause_and_a_success_resets_it():
 
 def test_429s_while_pacing_slow_it_down_once_a_window_and_never_below_half():
     model = LimitModel()
-    model.limit, model.window = 10, 1.0
+    model.limit, model.window = 10, 0.8
     rate = model.rate()
-    assert rate == pytest.approx(9.5)
+    assert rate == pytest.approx(10 / 0.8 * 0.97)
     model.throttled(1, now=1.0, wait=0.5, opener=False, after_pause=False)
     model.throttled(2, now=1.1, wait=0.5, opener=False, after_pause=False)  # same burst
     assert model.rate() == pytest.approx(rate * 0.9)
@@ -82,7 +92,7 @@ def test_429s_while_pacing_slow_it_down_once_a_window_and_never_below_half():
 def test_fields_that_give_both_count_and_window_pace_at_once_and_are_not_second_guessed():
     model = LimitModel()
     model.read_fields(RateLimitHeaders(limit=100, remaining=7, window=60.0), 0.0, False)
-    assert model.rate() == pytest.approx(100 / 60 * 0.95)
+    assert model.rate() == pytest.approx(100 / 60 * 0.97)
     assert model.left(sent_in_window=0, in_flight=3) is None  # paced: nothing to count
     model.throttled(1, now=1.0, wait=None, opener=False, after_pause=False)
-    assert model.rate() == pytest.approx(100 / 60 * 0.95)
+    assert model.rate() == pytest.approx(100 / 60 * 0.97)
