@@ -112,6 +112,9 @@ def build_timeout(request_timeout: RequestTimeout, configuration: Configuration)
 class RESTResponse(io.IOBase):
     """A response whose body has not been read yet; ``read()`` reads it once."""
 
+    # One is built per call: slots spare it a dict (io.IOBase keeps one for anything else).
+    __slots__ = ("_method", "_url", "data", "headers", "reason", "response", "status")
+
     def __init__(self, response: urllib3.BaseHTTPResponse, method: str, url: str) -> None:
         # no super().__init__(): io.IOBase has none of its own (it is object's), and this is
         # built once per call
