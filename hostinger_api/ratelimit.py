@@ -12,7 +12,7 @@ gets blocked. Every request of an ``ApiClient`` therefore asks its one ``RateGat
   goes first, alone, and the others follow its answer;
 - once the window's requests are used up by the answers' fields, until the window resets;
 - once the limit is learned (its count and its window, from the fields or from the 429s and the
-  successes between them: ``hostinger_api._ratelimit_learn``), by pacing requests evenly at 95%
+  successes between them: ``hostinger_api._ratelimit_learn``), by pacing requests evenly at 97%
   of it, which no fixed window refuses;
 - always, at ``Configuration.max_requests_per_second`` when the user set one.
 
