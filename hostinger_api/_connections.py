@@ -391,7 +391,8 @@ def read_body(response: urllib3.BaseHTTPResponse, ends: float | None) -> bytes:
     if ends is None or not _READ1:
         return response.data
     # Without a Content-Encoding there is nothing to decode: urllib3 then skips its buffers.
-    encoded = "content-encoding" in response.headers
+    names = getattr(response.headers, "_container", response.headers)  # lowercased, if urllib3's
+    encoded = "content-encoding" in names
     chunks: list[bytes] = []
     try:
         while True:

@@ -60,6 +60,18 @@ def _error_model(status: int) -> type[BaseModel]:
     return models.CommonSchemaErrorResponseSchema
 
 
+def _content_type(headers: Mapping[str, str]) -> str | None:
+    """The Content-Type of an answer; from urllib3's lowercased names directly when they are
+    there, as this runs for every answer (``headers.get`` goes through two Python calls)."""
+    names = getattr(headers, "_container", None)
+    if type(names) is not dict:
+        return headers.get("content-type")
+    found = names.get("content-type")
+    if found is None:
+        return None
+    return found[1] if len(found) == 2 else ", ".join(found[1:])
+
+
 def _is_json(content_type: str | None) -> bool:
     if content_type is None or content_type == "application/json":
         return True
@@ -293,7 +305,7 @@ class ApiClient:
         if status == 200:  # the usual answer, a JSON model: the general path below says why
             model = types.get("200")
             if _is_model(model):
-                content_type = response_data.headers.get("content-type")
+                content_type = _content_type(response_data.headers)
                 if content_type == "application/json" or _is_json(content_type):
                     try:
                         return model.model_validate_json(raw)

@@ -456,3 +456,16 @@ def test_parameters_to_tuples(collection_format, expected):
 def test_deserialize_raises_only_our_value_error(text, response_type, why):
     with pytest.raises(ApiValueError, match=why):
         ApiClient(Configuration()).deserialize(text, response_type, "application/json")
+
+
+def test_the_content_type_is_read_as_urllib3_joins_it():
+    from urllib3 import HTTPHeaderDict
+
+    from hostinger_api.api_client import _content_type
+
+    headers = HTTPHeaderDict({"Content-Type": "application/json"})
+    assert _content_type(headers) == "application/json"
+    headers.add("content-type", "text/plain")
+    assert _content_type(headers) == headers["Content-Type"] == "application/json, text/plain"
+    assert _content_type(HTTPHeaderDict()) is None
+    assert _content_type({"content-type": "text/html"}) == "text/html"  # any mapping
