@@ -26,6 +26,7 @@ import errno
 import hashlib
 import json
 import logging
+import math
 import os
 import socket
 import tempfile
@@ -125,7 +126,8 @@ def _ready(folder: str) -> bool:
 
 
 def _clock(epoch: float) -> str:
-    """A moment as the local clock shows it, with its offset: what a log reader compares."""
+    """A moment as the local clock shows it (whole seconds, with its offset): what a log reader
+    compares."""
     return datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
 
 
@@ -145,8 +147,8 @@ class Pause:
         """The fail-fast exception of a request that this pause stops before it is sent."""
         failure = TooManyRequestsException(
             status=429,
-            reason=f"Not sent: paused until {_clock(self.until)}, as recorded by pid {self.pid} "
-            f"on {self.hostname} ({self.reason}); {method} {url.split('?', 1)[0]}",
+            reason=f"Not sent: paused until {_clock(math.ceil(self.until))}, as recorded by pid "
+            f"{self.pid} on {self.hostname} ({self.reason}); {method} {url.split('?', 1)[0]}",
         )
         failure.retry_after = max(0.0, self.until - time.time())
         return failure
