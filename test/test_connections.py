@@ -176,3 +176,22 @@ def test_without_preload_content_the_caller_reads_the_body() -> None:
         assert first == SNAPSHOT[:1]
         response.release_conn()
         response.close()
+
+
+def test_without_a_budget_or_deadline_the_body_is_read_whole() -> None:
+    with trickling_server(step=0.002) as url:
+        snapshots = snapshots_for(url, budget=None)
+        assert snapshots.get_snapshot_v1(VM).id == 325
+        assert snapshots.get_snapshot_v1(VM).restore_time == 1800  # the connection was reused
+
+
+def test_a_read_timeout_within_the_budget_stays_a_read_timeout() -> None:
+    with trickling_server(step=1.0) as url:
+        snapshots = snapshots_for(url, budget=30.0)
+        started = time.monotonic()
+        with pytest.raises(ApiTimeoutError) as raised:
+            snapshots.get_snapshot_v1(VM, _request_timeout=(2.0, 0.3))
+        took = time.monotonic() - started
+    assert took < 10  # two attempts of 0.3 s waits and a backoff, far from the budget of 30 s
+    assert "budget" not in str(raised.value)
+    assert "Timed out" in str(raised.value)

@@ -223,3 +223,57 @@ def test_a_lock_held_at_the_fork_does_not_hang_the_child(
     assert theirs == {"got": VMS[2]}
     assert vms.get_virtual_machine_details_v1(VMS[3]).id == VMS[3]  # the parent goes on
     api_client.close()
+
+
+def test_renewing_in_place_leaves_nothing_of_the_old_pools(fleet: FakeHostingerApi) -> None:
+    """What the child runs, run here where coverage and the debugger can see it."""
+    api_client = ApiClient(fleet.configuration())
+    vms = VPSVirtualMachineApi(api_client)
+    assert vms.get_virtual_machine_details_v1(VMS[0]).id == VMS[0]
+    rest = api_client.rest_client
+    old_manager, old_gate = rest.pool_manager, rest.rate_gate
+    old_pool = next(iter(rest._pools.values()))
+    assert old_pool.pool is not None
+    idle = list(old_pool.pool.queue)
+    sockets = [connection.sock for connection in idle if connection and connection.sock]
+    assert sockets
+    old_pool.pool.mutex.acquire()  # as a thread of the parent held it at the fork
+    try:
+        rest._after_fork_in_child()
+    finally:
+        assert not old_pool.pool.mutex.locked(), "the old queue kept the lock held at the fork"
+    assert rest.pool_manager is not old_manager
+    assert rest.rate_gate is not old_gate
+    assert rest._pools == {}
+    assert all(sock.fileno() == -1 for sock in sockets), "an idle socket was left open"
+    assert old_pool.pool.qsize() == 0
+    old_pool.close()  # what urllib3's clean-up does: it must not hang on the old lock
+    assert vms.get_virtual_machine_details_v1(VMS[1]).id == VMS[1]
+    api_client.close()
+
+
+def test_one_client_that_cannot_renew_does_not_stop_the_others(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import weakref
+
+    from hostinger_api import _connections
+
+    renewed: list[str] = []
+
+    class Owner:
+        def __init__(self, name: str, fails: bool) -> None:
+            self.name, self.fails = name, fails
+
+        def _after_fork_in_child(self) -> None:
+            if self.fails:
+                raise RuntimeError("cannot")
+            renewed.append(self.name)
+
+    owners = [Owner("broken", True), Owner("fine", False)]
+    monkeypatch.setattr(_connections, "_RENEWED", weakref.WeakSet())
+    for owner in owners:
+        _connections.renew_after_fork(owner)
+    _connections._renew_in_child()
+    assert renewed == ["fine"]
+    assert "could not renew its connections after a fork" in caplog.text
