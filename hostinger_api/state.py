@@ -337,6 +337,20 @@ def fleet_lock(
         os.close(descriptor)  # closing the file releases the lock
 
 
+def _new_locks_in_child() -> None:
+    """In a child of ``os.fork()``: a thread the child does not have may hold the old locks.
+
+    ``_held`` stays: an inherited descriptor keeps the run's lock held in the child too.
+    """
+    global _warned_lock, _held_lock
+    _warned_lock = threading.Lock()
+    _held_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_new_locks_in_child)
+
+
 def _acquire(path: str, operation: str, wait: Optional[float]) -> Optional[int]:
     """The open, locked lock file, its holder described in it; None when it cannot be opened."""
     try:

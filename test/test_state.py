@@ -405,3 +405,31 @@ def test_a_lock_file_that_cannot_be_opened_locks_nothing(client, caplog):
     with caplog.at_level(logging.WARNING, logger="hostinger_api"), fleet_lock(client):
         assert in_other_thread(lambda: take(client)) is None
     assert any("opening the lock" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="this platform has no fork()")
+def test_a_child_forked_while_the_lock_table_was_busy_can_still_take_the_lock(client):
+    # As if another thread of the parent were inside fleet_lock's bookkeeping at the fork.
+    assert state._held_lock.acquire(timeout=5)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: without new locks it would hang here for ever
+            code = 1
+            try:
+                with fleet_lock(client, operation="in the child"):
+                    code = 0
+            finally:
+                os._exit(code)
+    finally:
+        state._held_lock.release()
+    deadline = time.monotonic() + 20
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the child hung on a lock held at the fork")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
