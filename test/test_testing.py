@@ -309,3 +309,39 @@ def test_requests_outside_the_vm_routes_only_match_faults_for_all_vms(fake):
     assert call(fake, "GET", "/elsewhere")[0] == 404
     fake.inject(faults.error(500))
     assert call(fake, "GET", "/elsewhere")[0] == 500
+
+
+@pytest.mark.parametrize("count", [0, 1, 5])
+def test_on_its_own_each_vm_has_the_weekly_backups_asked_for(count):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hostinger_api.testing", "--quiet", "--token", TOKEN, "--vm",
+         str(VM), "--weekly-backups", str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = process.stdout.readline().split()[-1]
+        response = urllib3.request(
+            "GET",
+            url + BASE + "/backups",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            retries=False,
+        )
+        assert response.status == 200
+        assert len(json.loads(response.data)["data"]) == count
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "1.5"])
+def test_on_its_own_a_bad_backup_count_is_a_usage_error(value):
+    finished = subprocess.run(
+        [sys.executable, "-m", "hostinger_api.testing", "--weekly-backups", value],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert finished.returncode == 2
+    assert "expected a whole number, 0 or more" in finished.stderr

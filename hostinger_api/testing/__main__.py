@@ -11,6 +11,7 @@ import sys
 import threading
 from typing import Optional
 
+from hostinger_api.testing._backups import WEEKLY_BACKUPS
 from hostinger_api.testing._ratelimit import HEADER_STYLES
 from hostinger_api.testing._server import FakeHostingerApi
 from hostinger_api.testing._service import DEFAULT_TOKEN, VmSpec
@@ -69,6 +70,12 @@ def _edge_block(text: str) -> tuple[int, float, float]:
 def _count(text: str) -> int:
     if not text.isdecimal() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, not {text!r}")
+    return int(text)
+
+
+def _count_or_zero(text: str) -> int:
+    if not text.isdecimal():
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, not {text!r}")
     return int(text)
 
 
@@ -148,6 +155,13 @@ def _parser() -> argparse.ArgumentParser:
         help="after K 429s within SPAN seconds, answer every request for SECONDS as"
         " Cloudflare's edge does: 429, text/plain 'error code: 1015', a long Retry-After",
     )
+    parser.add_argument(
+        "--weekly-backups",
+        type=_count_or_zero,
+        default=WEEKLY_BACKUPS,
+        metavar="N",
+        help=f"how many weekly backups each VM has when it is made (default: {WEEKLY_BACKUPS})",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     parser.add_argument(
         "--tls",
@@ -181,6 +195,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         rate_limit_headers=options.rate_limit_headers,
         edge_block=options.edge_block,
         action_seconds=options.action_seconds,
+        weekly_backups=options.weekly_backups,
         tls=options.tls,
     )
     try:
