@@ -405,7 +405,9 @@ from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionR
 def name(t):
     if typing.get_origin(t) is None:
         return getattr(t, "__name__", str(t))
-    return typing.get_origin(t).__name__ + "[" + ", ".join(map(name, typing.get_args(t))) + "]"
+    origin = typing.get_origin(t)  # Python 3.9's typing.Union has _name, not __name__
+    label = getattr(origin, "__name__", None) or getattr(origin, "_name", str(origin))
+    return label + "[" + ", ".join(map(name, typing.get_args(t))) + "]"
 
 out = {}
 for op in ["get_backups_v1", "restore_backup_v1"]:

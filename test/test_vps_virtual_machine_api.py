@@ -359,7 +359,9 @@ from hostinger_api.models import vpsv1_template_template_resource as template
 def name(t):
     if typing.get_origin(t) is None:
         return getattr(t, "__name__", str(t)).replace("List[", "list[")
-    return typing.get_origin(t).__name__ + "[" + ", ".join(map(name, typing.get_args(t))) + "]"
+    origin = typing.get_origin(t)  # Python 3.9's typing.Union has _name, not __name__
+    label = getattr(origin, "__name__", None) or getattr(origin, "_name", str(origin))
+    return label + "[" + ", ".join(map(name, typing.get_args(t))) + "]"
 
 out = {}
 for op in ["get_virtual_machines_v1", "get_virtual_machine_details_v1"]:
