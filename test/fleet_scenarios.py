@@ -119,7 +119,12 @@ FAULT_KINDS = (
     "429",
     "429 without headers",
     "429 with rate-limit headers",
+    "429 asking for a long pause",  # longer than any job: the gate holds every worker
+    "the edge's block",  # Cloudflare's text/plain "error code: 1015", Retry-After 2272
 )
+LONG_PAUSE = 2.5
+"""Seconds a "long pause" 429 asks for: beyond any drawn job's timeout (the gate refuses to
+wait), within the model client's ``max_wait`` (a longer job waits it out in the gate)."""
 
 
 @st.composite
@@ -256,6 +261,11 @@ def fault_for(drawn: FaultDraw, timeout: float) -> Fault:
         return faults.rate_limited(retry_after=0.05)
     if kind == "429 without headers":
         return faults.rate_limited(retry_after=None)
+    if kind == "429 asking for a long pause":
+        return faults.rate_limited(retry_after=LONG_PAUSE)
+    if kind == "the edge's block":
+        headers = {"Content-Type": "text/plain; charset=UTF-8", "Retry-After": "2272"}
+        return Fault(status=429, body=b"error code: 1015", headers=headers)
     assert kind == "429 with rate-limit headers", kind
     reset = str(int(time.time()) + 1)
     headers = {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0"}

@@ -756,6 +756,28 @@ def test_ctrl_c_while_requests_wait_for_the_rate_limit_sends_none_of_them():
             assert (result.outcome, sent[result.vm_id]) == (Outcome.STARTED, 1)
 
 
+def test_an_edge_block_is_reported_as_such_and_the_vms_it_held_back_as_not_sent():
+    with Fake(token=TOKEN, vms=[vm(1), vm(2)], action_seconds=math.inf) as fake:
+        fake.inject(
+            Fault(
+                status=429,
+                body=b"error code: 1015",
+                headers={"Content-Type": "text/plain; charset=UTF-8", "Retry-After": "2272"},
+            ),
+            vm=1,
+            method="POST",
+        )
+        with ApiClient(fake.configuration()) as client:
+            report = create_snapshots(client, wait=False, concurrency=1, timeout=30, **FAST)
+        assert [posts(fake, i) for i in (1, 2)] == [0, 0]
+    first, second = report.results
+    assert first.outcome == second.outcome == Outcome.ERROR
+    assert first.reason.startswith("TooManyRequestsException: (429): Too Many Requests: the body")
+    assert "not JSON" in first.reason and "error code: 1015" in first.reason
+    assert second.reason.startswith("TooManyRequestsException: (429): Not sent: ")
+    assert "2272" in second.reason
+
+
 def test_the_jobs_timeout_covers_the_post():
     with Fake(token=TOKEN, vms=[vm(1)], action_seconds=math.inf) as fake:
         fake.inject(faults.slow(10.0), vm=1, method="POST")

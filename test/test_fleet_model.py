@@ -46,8 +46,8 @@ from hypothesis import HealthCheck, Phase, event, example, given, note, settings
 
 from hostinger_api import ApiException, FleetInterrupted, Outcome
 
-DEFAULT_EXAMPLES = 120
-"""Scenarios in the default run: well under a minute on a loaded two-core machine."""
+DEFAULT_EXAMPLES = 200
+"""Scenarios in the default run (CI's): a minute or so on a loaded two-core machine."""
 SLOW_EXAMPLES = int(os.environ.get("HOSTINGER_MODEL_EXAMPLES", "1000"))
 LATE = 0.5
 """Seconds after the job returned within which a request read by the fake was still sent before
@@ -337,6 +337,18 @@ OLD = timedelta(days=2)
         wait=False,
         interrupt_after=0.005,
     )
+)
+@example(  # Ctrl-C while every worker waits in the gate for a 2.5 s pause: none of them sends
+    case(
+        vm(101), vm(102), vm(103),
+        concurrency=3,
+        faults=(FaultDraw("429 asking for a long pause", 101, "GET", 0, 1, 429),),
+        timeout=30.0,
+        interrupt_after=0.3,
+    )
+)
+@example(  # the edge's block on the POST: not sent twice, not reported done, the timeout kept
+    case(vm(101), vm(102), concurrency=1, faults=(fault("the edge's block", "POST"),))
 )
 @settings(MODEL, max_examples=DEFAULT_EXAMPLES)
 @given(scenario=scenarios())

@@ -162,6 +162,18 @@ def test_a_failing_backup_call_makes_the_vm_unknown_but_keeps_its_snapshot(fleet
     assert row.error is not None
 
 
+def test_an_edge_block_makes_every_vm_unknown_saying_why(fleet, client):
+    edge = {"Content-Type": "text/plain; charset=UTF-8", "Retry-After": "2272"}
+    fleet.inject(Fault(status=429, body=b"error code: 1015", headers=edge), vm=FRESH, method="GET")
+    fleet.clear_requests()
+    report = snapshot_status(client, vms=[FRESH, STALE], concurrency=1)
+    blocked, held_back = report.rows
+    assert blocked.verdict is held_back.verdict is Verdict.UNKNOWN
+    assert "not JSON" in blocked.reason and "error code: 1015" in blocked.reason
+    assert held_back.reason.startswith("TooManyRequestsException: (429): Not sent: ")
+    assert gets(fleet, f"/{STALE}/snapshot") == 0
+
+
 def test_match_narrows_and_an_unlisted_id_is_unknown(fleet, client):
     fleet.clear_requests()
     report = snapshot_status(client, vms=[FRESH, 999], match="web-1.*")

@@ -39,7 +39,7 @@ from hostinger_api.fleet._lookup import (
 )
 from hostinger_api.fleet._select import Vm
 from hostinger_api.fleet._shared import CLOCK_SLACK, LOOKUP_SECONDS, Shared
-from hostinger_api.fleet.report import Action, Outcome, VmResult, duration_text
+from hostinger_api.fleet.report import Action, Outcome, VmResult, duration_text, error_text
 from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import (
     VirtualMachineState,
 )
@@ -123,10 +123,7 @@ class VmRun:
             return self.ended(Outcome.ERROR, f"{type(error).__name__}: {error}", error=error)
 
     def _error(self, error: ApiException) -> VmResult:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        message = error.message
-        text = f"{type(error).__name__}: {first}" + (f": {message}" if message else "")
-        return self.ended(Outcome.ERROR, text, error=error)
+        return self.ended(Outcome.ERROR, error_text(error), error=error)
 
     def _refused(self, error: ApiException) -> VmResult:
         """After a 401 (here, or in another VM): how far this VM got."""

@@ -14,9 +14,22 @@ from html import escape
 from typing import Any, Callable, Optional, Union
 
 from hostinger_api._html import badge, cell
+from hostinger_api.exceptions import ApiException
 from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource
 
 Action = VPSV1ActionActionResource
+
+
+def error_text(error: BaseException) -> str:
+    """One line for a report: the type, the status, and the server's message, or else the
+    reason (which says when the request was not sent at all, or what a non-JSON page was)."""
+    if isinstance(error, ApiException):
+        detail = error.message or error.reason
+        status = f"({error.status})" if error.status else None
+        return ": ".join(str(part) for part in (type(error).__name__, status, detail) if part)
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 class Outcome(str, Enum):
     """What became of one VM. A ``str``: ``outcome == "succeeded"`` holds."""

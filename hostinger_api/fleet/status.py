@@ -50,7 +50,7 @@ from hostinger_api.fleet._select import (
     check_vms,
     chosen_vms,
 )
-from hostinger_api.fleet.report import Action
+from hostinger_api.fleet.report import Action, error_text
 from hostinger_api.fleet.status_report import (
     DEFAULT_EXPIRING_WITHIN,
     VERDICT_COLOURS,
@@ -58,7 +58,6 @@ from hostinger_api.fleet.status_report import (
     StatusReport,
     StatusRow,
     Verdict,
-    error_text,
     span_text,
     verdict_of,
 )

@@ -14,7 +14,7 @@ from html import escape
 from typing import Any, Optional
 
 from hostinger_api._html import badge, cell
-from hostinger_api.fleet.report import Action
+from hostinger_api.fleet.report import Action, error_text
 from hostinger_api.models.vpsv1_snapshot_snapshot_resource import VPSV1SnapshotSnapshotResource
 
 Snapshot = VPSV1SnapshotSnapshotResource
@@ -270,12 +270,6 @@ def _state_text(row: StatusRow) -> str:
         action = row.running_action
         state += f" (locked: {action.name})" if action is not None else " (locked)"
     return state
-
-
-def error_text(error: BaseException) -> str:
-    text = str(error).strip()
-    first = text.splitlines()[0] if text else ""
-    return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
 def _iso(moment: Optional[datetime]) -> Optional[str]:
