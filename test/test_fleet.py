@@ -773,7 +773,8 @@ def test_an_edge_block_is_reported_as_such_and_the_vms_it_held_back_as_not_sent(
     first, second = report.results
     assert first.outcome == second.outcome == Outcome.ERROR
     assert first.reason.startswith("TooManyRequestsException: (429): Too Many Requests: the body")
-    assert "not JSON" in first.reason and "error code: 1015" in first.reason
+    assert "not JSON" in first.reason
+    assert "error code: 1015" in first.reason
     assert second.reason.startswith("TooManyRequestsException: (429): Not sent: ")
     assert "2272" in second.reason
 

@@ -1,9 +1,10 @@
 """A fake Hostinger API for tests: a real HTTP server on loopback, with in-memory state.
 
 ``FakeHostingerApi`` serves the virtual machine, snapshot, backup and action endpoints with
-Hostinger's semantics: a bearer token is required, unknown virtual machines are 404, actions move from
-``created`` to ``success`` over ``action_seconds`` (their VM ``locked`` meanwhile), restoring a
-backup deletes the VM's snapshot, and every error carries ``message`` and ``correlation_id``.
+Hostinger's semantics: a bearer token is required, unknown virtual machines are 404, actions
+move from ``created`` to ``success`` over ``action_seconds`` (their VM ``locked`` meanwhile),
+restoring a backup deletes the VM's snapshot, and every error carries ``message`` and
+``correlation_id``.
 A rate limit (``rate_limit=``), Hostinger's IP block (``block_after=``) and Cloudflare's edge
 block (``edge_block=``) can be switched on.
 Faults (429s, 5xx, HTML pages, broken JSON, dropped connections, slow answers, new fields and
