@@ -407,7 +407,9 @@ def read_body(response: urllib3.BaseHTTPResponse, ends: float | None) -> bytes:
             chunk = response.read1(decode_content=encoded)
             if chunk:
                 chunks.append(chunk)
-                if encoded or not response.closed:
+                if encoded or (
+                    getattr(response, "length_remaining", None) != 0 and not response.closed
+                ):
                     continue  # more may come (a decoder may hold the end back)
             elif getattr(response, "length_remaining", None):
                 # read1 does not check what the Content-Length promised

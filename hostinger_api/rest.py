@@ -69,9 +69,9 @@ from hostinger_api.retry import (
     READ,
     RETRIED_STATUSES,
     RetryPolicy,
-    current_deadline,
-    current_stop,
     not_sent,
+    read_deadline,
+    read_stop,
     sleep_unless_stopped,
     stopped,
 )
@@ -115,14 +115,17 @@ class RESTResponse(io.IOBase):
     # One is built per call: slots spare it a dict (io.IOBase keeps one for anything else).
     __slots__ = ("_method", "_url", "data", "headers", "reason", "response", "status")
 
-    def __init__(self, response: urllib3.BaseHTTPResponse, method: str, url: str) -> None:
+    def __init__(
+        self, response: urllib3.BaseHTTPResponse, method: str, url: str, data: bytes | None = None
+    ) -> None:
         # no super().__init__(): io.IOBase has none of its own (it is object's), and this is
         # built once per call
         self.response = response
         self.status = response.status
         self.reason = response.reason
         self.headers = response.headers
-        self.data: bytes | None = None
+        self.data = data
+        """The body, once read (by ``read()``, or with the attempt when it was preloaded)."""
         self._method = method
         self._url = url
 
@@ -214,12 +217,17 @@ class RESTClientObject:
         With ``_preload_content`` the body is read as part of each attempt, so that a
         connection dropped mid-body can be retried too; otherwise it is left unread.
         """
+        # The common case (no deadline, no stop, the gate not engaged, a 200 read at once) runs
+        # on every call: it is written out here rather than spread over helpers.
         method = method.upper()
         origin = _origin(url)
         if origin not in self._secure_origins:
             self._refuse_insecure(url, origin)
         if _request_timeout is None:
-            timeout, longest = self._configured_timeout()
+            configuration = self.configuration
+            connect, read, timeout, longest = self._default_timeout
+            if configuration.connect_timeout != connect or configuration.read_timeout != read:
+                timeout, longest = self._configured_timeout()
         else:
             timeout = build_timeout(_request_timeout, self.configuration)
             longest = _longest(timeout)
@@ -235,8 +243,17 @@ class RESTClientObject:
         policy = self.retry_policy
         gate = self.rate_gate
         board = self.pause_board
-        ends, budget = _call_ends(policy)
-        stop = current_stop()
+        # when the call must end: the sooner of a deadline and the budget (``budget`` stays
+        # set only when it is the budget that decides, for the message)
+        ends = read_deadline()
+        budget = policy.budget
+        if budget is not None:
+            budget_ends = time.monotonic() + budget
+            if ends is None or budget_ends < ends:
+                ends = budget_ends
+            else:
+                budget = None
+        stop = read_stop()
         retries = redirects = timeouts = 0
         waited = 0.0
         while True:
@@ -258,16 +275,34 @@ class RESTClientObject:
                     if ends is None or ends - time.monotonic() >= longest
                     else _within(timeout, ends, method, url, budget)
                 )
-                response = self._send_once(
+                # one attempt, with no retry or redirect of urllib3's
+                if self._direct:
+                    pool = self._pools.get(origin)
+                    if pool is None or pool.pool is None:
+                        pool = self._pool(origin)
+                    sender: urllib3.HTTPConnectionPool | urllib3.PoolManager = pool
+                    where = url[len(origin) :] or "/"
+                else:
+                    sender, where = self.pool_manager, url
+                response = sender.urlopen(
                     method,
-                    url,
-                    origin,
-                    payload,
-                    headers,
-                    attempt_timeout,
-                    _preload_content,
-                    (ends, budget),
+                    where,
+                    body=payload,
+                    headers=headers,
+                    timeout=attempt_timeout,
+                    preload_content=False,
+                    retries=_NO_URLLIB3_RETRIES,
+                    redirect=False,
+                    assert_same_host=False,  # what a pool manager sets itself
                 )
+                data = None
+                if _preload_content:  # the body within the attempt, read by the call's end
+                    try:
+                        data = read_body(response, ends)  # kept: ``response.data`` gives it too
+                    except DecodeError as error:
+                        raise _undecodable(response, error) from None
+                    except OutOfTime:
+                        raise _out_of_time(method, url, budget) from None
             except (HTTPError, OSError) as error:
                 gate.settle(ticket, None, None)
                 failure = _failure_kind(error)
@@ -292,6 +327,10 @@ class RESTClientObject:
             else:
                 status = response.status
                 gate.settle(ticket, status, response.headers)
+                if status == 200:  # the usual answer: no retry, no redirect, nothing to share
+                    if debug:
+                        _log_response(method, url, status, data, started, retries + 1)
+                    return RESTResponse(response, method, url, data)
                 if status == 429 and board is not None:
                     board.learn(response.headers, method, url)  # tell the other processes
                 wait = None
@@ -306,9 +345,8 @@ class RESTClientObject:
                     )
                     if target is None or redirects >= _MAX_REDIRECTS:
                         if debug:
-                            body = response.data if _preload_content else None
-                            _log_response(method, url, status, body, started, retries + 1)
-                        return RESTResponse(response, method, url)
+                            _log_response(method, url, status, data, started, retries + 1)
+                        return RESTResponse(response, method, url, data)
                     _discard(response)
                     _logger.info("Following the redirect of %s %s to %s", method, url, target)
                     url = target
@@ -349,46 +387,6 @@ class RESTClientObject:
         except GateStopped:
             raise not_sent(method, url) from None
         return ticket, ticket.sent_at - started
-
-    def _send_once(
-        self,
-        method: str,
-        url: str,
-        origin: str,
-        payload: bytes | None,
-        headers: dict[str, str] | None,
-        timeout: urllib3.Timeout,
-        preload: bool,
-        end: tuple[float | None, float | None] = (None, None),
-    ) -> urllib3.BaseHTTPResponse:
-        """One attempt, with no retry or redirect of urllib3's; with ``preload``, body included,
-        read by the call's end (``_call_ends``: when, and the budget if it decides) however
-        slowly it arrives."""
-        sender: urllib3.HTTPConnectionPool | urllib3.PoolManager = self.pool_manager
-        target = url
-        if self._direct:
-            pool = self._pools.get(origin)
-            sender = pool if pool is not None and pool.pool is not None else self._pool(origin)
-            target = url[len(origin) :] or "/"
-        response = sender.urlopen(
-            method,
-            target,
-            body=payload,
-            headers=headers,
-            timeout=timeout,
-            preload_content=False,
-            retries=_NO_URLLIB3_RETRIES,
-            redirect=False,
-            assert_same_host=False,  # what a pool manager sets itself
-        )
-        if preload:
-            try:
-                read_body(response, end[0])  # kept: ``response.data`` gives it
-            except DecodeError as error:
-                raise _undecodable(response, error) from None
-            except OutOfTime:
-                raise _out_of_time(method, url, end[1]) from None
-        return response
 
     def _pool(self, origin: str) -> urllib3.HTTPConnectionPool:
         """The pool of connections to ``origin``, kept so that no request parses its URL again.
@@ -453,19 +451,6 @@ _MAX_REDIRECTS = 5
 _NOT_BUILT = object()
 _NO_URLLIB3_RETRIES = urllib3.Retry(total=False, redirect=False)
 """Built once: urllib3 would build this from ``retries=False`` on every request."""
-
-
-def _call_ends(policy: RetryPolicy) -> tuple[float | None, float | None]:
-    """When a call starting now must end (the sooner of any deadline and its budget), and the
-    budget, when it is the budget that decides (None: a deadline, or nothing)."""
-    ends = current_deadline()
-    budget = policy.budget
-    if budget is None:
-        return ends, None
-    budget_ends = time.monotonic() + budget
-    if ends is not None and ends <= budget_ends:
-        return ends, None
-    return budget_ends, budget
 
 
 def _within(

@@ -190,6 +190,11 @@ _STOP: ContextVar[tuple[threading.Event, ...]] = ContextVar("hostinger_api_stop"
 STOP_POLL = 0.05
 """Seconds between looks at the stop events while waiting (a set event ends a wait this soon)."""
 
+read_deadline = _DEADLINE.get
+"""``current_deadline`` for the per-call path: a C call, without a Python frame of its own."""
+read_stop = _STOP.get
+"""``current_stop`` for the per-call path: a C call, without a Python frame of its own."""
+
 
 def current_deadline() -> Optional[float]:
     """The ``time.monotonic()`` moment calls made now must end by, if a ``deadline`` is set."""
