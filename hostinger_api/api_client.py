@@ -169,14 +169,6 @@ class ApiClient:
         if files:
             raise ApiValueError("This API takes no file uploads")
         configuration = self.configuration
-        headers = self.default_headers.copy()
-        if self.cookie:
-            headers["Cookie"] = self.cookie
-        if header_params:
-            for name, value in header_params.items():
-                if value is not None:
-                    headers[name] = value if type(value) is str else str(value)
-
         if path_params:
             for name, value in path_params.items():
                 if type(value) is int:  # every id of this API: nothing to quote
@@ -187,9 +179,41 @@ class ApiClient:
                 resource_path = resource_path.replace("{" + name + "}", text)
 
         queries = list(query_params) if query_params else []
+        headers = self._headers(
+            header_params, queries, auth_settings, resource_path, method, body, _request_auth
+        )
+        form = self.parameters_to_tuples(post_params, collection_formats) if post_params else []
+        if body is not None:
+            body = self.sanitize_for_serialization(body)
+
+        url = (_host or configuration.host).rstrip("/") + resource_path
+        if queries:
+            url += "?" + self.parameters_to_url_query(queries, collection_formats)
+        return method, url, headers, body, form
+
+    def _headers(
+        self,
+        header_params: Mapping[str, Any] | None,
+        queries: list[tuple[str, Any]],
+        auth_settings: Sequence[str] | None,
+        resource_path: str,
+        method: str,
+        body: Any,
+        request_auth: Mapping[str, Any] | None,
+    ) -> dict[str, str]:
+        """The headers of a request: the client's, ``header_params``, and the credentials (which
+        may go into ``queries`` instead, when an auth setting says so)."""
+        headers = self.default_headers.copy()
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if header_params:
+            for name, value in header_params.items():
+                if value is not None:
+                    headers[name] = value if type(value) is str else str(value)
         if auth_settings:
+            configuration = self.configuration
             if (
-                _request_auth is None
+                request_auth is None
                 and type(self).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
                 and type(configuration).auth_settings is _AUTH_SETTINGS
             ):
@@ -199,16 +223,36 @@ class ApiClient:
                     headers["Authorization"] = "Bearer " + token
             else:
                 self.update_params_for_auth(
-                    headers, queries, auth_settings, resource_path, method, body, _request_auth
+                    headers, queries, auth_settings, resource_path, method, body, request_auth
                 )
-        form = self.parameters_to_tuples(post_params, collection_formats) if post_params else []
-        if body is not None:
-            body = self.sanitize_for_serialization(body)
+        return headers
 
-        url = (_host or configuration.host).rstrip("/") + resource_path
+    def _send_operation(
+        self,
+        method: str,
+        path: str,
+        queries: list[tuple[str, Any]],
+        header_params: Mapping[str, Any],
+        request_auth: Mapping[str, Any] | None,
+        request_timeout: RequestTimeout,
+        preload: bool,
+    ) -> rest.RESTResponse:
+        """What ``param_serialize`` and then ``call_api`` do for an operation of the API classes
+        (no body, no form, the bearer token), by position: this runs on every call.
+
+        ``path`` has its parameters in place; ``queries`` is the caller's own new list (an auth
+        setting may add to it). The API classes call the two public steps instead when a
+        subclass or the instance replaces one of them (``steps_replaced``).
+        """
+        headers = self._headers(
+            header_params, queries, _API_TOKEN, path, method, None, request_auth
+        )
+        url = self.configuration.host.rstrip("/") + path
         if queries:
-            url += "?" + self.parameters_to_url_query(queries, collection_formats)
-        return method, url, headers, body, form
+            url += "?" + self.parameters_to_url_query(queries, None)
+        return self.rest_client.request(
+            method, url, headers, None, None, request_timeout, _preload_content=preload
+        )
 
     def call_api(
         self,
@@ -304,11 +348,15 @@ class ApiClient:
         types = response_types_map or {}
         if status == 200:  # the usual answer, a JSON model: the general path below says why
             model = types.get("200")
-            if _is_model(model):
-                content_type = _content_type(response_data.headers)
-                if content_type == "application/json" or _is_json(content_type):
-                    try:
-                        return model.model_validate_json(raw)
+            if isinstance(model, _MODEL_CLASS):
+                headers = response_data.headers
+                names = getattr(headers, "_container", None)  # see _content_type
+                found = names.get("content-type") if type(names) is dict else None
+                if (found is not None and len(found) == 2 and found[1] == "application/json") or (
+                    _is_json(_content_type(headers))
+                ):
+                    try:  # model_validate_json, without its frame: nothing else to pass it
+                        return model.__pydantic_validator__.validate_json(raw)
                     except ValidationError as error:
                         raise self._decode_error(response_data, _describe(error)) from None
         key = str(status)
@@ -527,6 +575,20 @@ class ApiClient:
 
 _UPDATE_PARAMS_FOR_AUTH = ApiClient.update_params_for_auth
 _AUTH_SETTINGS = Configuration.auth_settings
+_PARAM_SERIALIZE = ApiClient.param_serialize
+_CALL_API = ApiClient.call_api
+_API_TOKEN = ("apiToken",)
+"""The one auth setting of every operation of this API (the bearer token)."""
+
+
+def steps_replaced(client: ApiClient) -> bool:
+    """Whether a subclass or the instance replaced ``param_serialize`` or ``call_api``: the API
+    classes then call the two, as generated code does, instead of ``_send_operation``."""
+    cls = type(client)
+    if cls.param_serialize is _PARAM_SERIALIZE and cls.call_api is _CALL_API:
+        own = client.__dict__
+        return "param_serialize" in own or "call_api" in own
+    return True
 
 
 def _new_default_lock() -> None:

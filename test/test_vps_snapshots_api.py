@@ -208,3 +208,55 @@ def test_without_a_client_the_default_client_is_used(fake):
     api = VPSSnapshotsApi()
     assert api.api_client is ApiClient.get_default()
     assert api.get_snapshot_v1(VM).id is not None
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_subclass_replacing_the_generated_steps_is_called(fake, form):
+    """Every form builds and sends through param_serialize and call_api when a subclass (as
+    users of the generated package write them) replaces either; otherwise it takes a shorter,
+    equivalent path."""
+    from hostinger_api import ApiClient
+
+    seen = []
+
+    class Audited(ApiClient):
+        def param_serialize(self, *args, **kwargs):
+            seen.append("param_serialize")
+            return super().param_serialize(*args, **kwargs)
+
+        def call_api(self, *args, **kwargs):
+            seen.append("call_api")
+            return super().call_api(*args, **kwargs)
+
+    with Audited(fake.configuration()) as client:
+        result = getattr(VPSSnapshotsApi(client), "get_snapshot_v1" + form)(VM)
+        if form == "_without_preload_content":
+            result = json.loads(result.data)
+            assert result["id"] is not None
+        else:
+            assert (result if form == "" else result.data).id is not None
+    assert seen == ["param_serialize", "call_api"]
+    (request,) = fake.requests
+    assert (request.method, request.path) == ("GET", BASE + "/snapshot")
+
+
+def test_a_call_api_replaced_on_the_instance_is_called(fake, api_client, snapshots):
+    sent = []
+    original = api_client.call_api
+
+    def recording(method, url, *args, **kwargs):
+        sent.append((method, url))
+        return original(method, url, *args, **kwargs)
+
+    api_client.call_api = recording
+    assert snapshots.create_snapshot_v1(VM).state == "created"
+    assert sent == [("POST", fake.url + BASE + "/snapshot")]
+
+
+def test_request_auth_in_the_query_goes_into_the_url(fake, snapshots):
+    in_query = {"in": "query", "key": "api_token", "value": "q"}
+    with pytest.raises(UnauthorizedException):  # the fake wants the bearer header
+        snapshots.get_snapshot_v1(VM, _request_auth=in_query)
+    (request,) = fake.requests
+    assert request.query == {"api_token": ["q"]}
+    assert request.header("Authorization") is None

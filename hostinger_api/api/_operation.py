@@ -3,17 +3,19 @@
 An operation is declared once, as an ``Operation``: method, path and the model of its 200
 body. ``ApiBase`` checks the arguments (before anything is sent), builds and sends the request,
 and deserializes the response; the public methods of the API classes only name the operation
-and pass their arguments on.
+and pass their arguments on. This runs on every call, so it does its work by position and
+fills the path from pieces split once.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any, Generic, NamedTuple, Optional, TypeVar
+from typing import Any, Generic, Optional, TypeVar
 
 import urllib3
 
-from hostinger_api.api_client import ApiClient
+from hostinger_api.api_client import ApiClient, steps_replaced
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.configuration import RequestTimeout
 from hostinger_api.exceptions import ApiValueError
@@ -23,6 +25,7 @@ T = TypeVar("T")
 
 _AUTH_SETTINGS = ("apiToken",)
 _ACCEPT_JSON = "application/json"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 class Operation(Generic[T]):
@@ -33,6 +36,18 @@ class Operation(Generic[T]):
         self.path = path
         self.response_type = response_type
         self.response_types_map: Mapping[str, Any] = {"200": response_type}
+        # text, name, text, name, ..., text
+        self._pieces: tuple[str, ...] = tuple(_PLACEHOLDER.split(path))
+
+    def fill(self, path_params: Mapping[str, int]) -> str:
+        """The path with the parameters (checked ids, so nothing to quote) in place."""
+        pieces = self._pieces
+        if len(pieces) == 3:  # one parameter: most operations
+            return pieces[0] + str(path_params[pieces[1]]) + pieces[2]
+        filled = [pieces[0]]
+        for at in range(1, len(pieces), 2):
+            filled += (str(path_params[pieces[at]]), pieces[at + 1])
+        return "".join(filled)
 
 
 def _check_host_index(value: object) -> None:
@@ -40,14 +55,11 @@ def _check_host_index(value: object) -> None:
         raise ApiValueError(f"_host_index must be 0: this API has one server, not {value!r}")
 
 
-class RequestOptions(NamedTuple):
-    """The keyword parameters every form of every operation takes, passed on as one value."""
-
-    request_timeout: RequestTimeout
-    request_auth: Optional[dict[str, Any]]
-    content_type: Optional[str]
-    headers: Optional[dict[str, Any]]
-    host_index: int
+RequestOptions = tuple[
+    RequestTimeout, Optional[dict[str, Any]], Optional[str], Optional[dict[str, Any]], int
+]
+"""The keyword parameters every form of every operation takes, passed on as one value:
+``(_request_timeout, _request_auth, _content_type, _headers, _host_index)``."""
 
 
 class ApiBase:
@@ -62,17 +74,31 @@ class ApiBase:
         path_params: Mapping[str, int],
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
-        *,
         preload: bool = False,
     ) -> RESTResponse:
-        """Send the operation; with ``preload``, the body is read as part of each attempt."""
-        _check_host_index(options.host_index)
+        """Send the operation; with ``preload``, the body is read as part of each attempt.
+
+        ``query_params`` is a new list of the caller's (an auth setting may add to it).
+        """
+        request_timeout, request_auth, content_type, extra, host_index = options
+        if type(host_index) is not int or host_index != 0:
+            _check_host_index(host_index)
         headers: dict[str, Any] = {"Accept": _ACCEPT_JSON}
-        if options.content_type is not None:
-            headers["Content-Type"] = options.content_type
-        if options.headers:
-            headers.update(options.headers)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        if extra:
+            headers.update(extra)
         client = self.api_client
+        if not steps_replaced(client):
+            return client._send_operation(
+                operation.method,
+                operation.fill(path_params),
+                query_params,
+                headers,
+                request_auth,
+                request_timeout,
+                preload,
+            )
         method, url, header_params, body, post_params = client.param_serialize(
             method=operation.method,
             resource_path=operation.path,
@@ -80,7 +106,7 @@ class ApiBase:
             query_params=query_params,
             header_params=headers,
             auth_settings=_AUTH_SETTINGS,
-            _request_auth=options.request_auth,
+            _request_auth=request_auth,
         )
         return client.call_api(
             method,
@@ -88,7 +114,7 @@ class ApiBase:
             header_params=header_params,
             body=body,
             post_params=post_params,
-            _request_timeout=options.request_timeout,
+            _request_timeout=request_timeout,
             _preload_content=preload,
         )
 
@@ -100,7 +126,7 @@ class ApiBase:
         options: RequestOptions,
     ) -> ApiResponse[T]:
         """Send the operation, read the whole response and deserialize it (or raise)."""
-        response = self._send(operation, path_params, query_params, options, preload=True)
+        response = self._send(operation, path_params, query_params, options, True)
         response.read()
         return self.api_client.response_deserialize(response, operation.response_types_map)
 
@@ -112,8 +138,9 @@ class ApiBase:
         options: RequestOptions,
     ) -> T:
         """``_call``'s ``data`` alone, for the plain form: no ``ApiResponse`` is built."""
-        response = self._send(operation, path_params, query_params, options, preload=True)
-        response.read()
+        response = self._send(operation, path_params, query_params, options, True)
+        if response.data is None:  # read with the attempt, unless call_api was replaced
+            response.read()
         data: T = self.api_client._data_of(response, operation.response_types_map)
         return data
 

@@ -46,7 +46,7 @@ class VPSActionsApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1ActionActionResource:
         """Get action details: one action of the VM, in its current state."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(
@@ -64,7 +64,7 @@ class VPSActionsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1ActionActionResource]:
         """``get_action_details_v1``, returning the action with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_GET_ACTION, _vm_and_action(virtual_machine_id, action_id), [], options)
@@ -80,7 +80,7 @@ class VPSActionsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``get_action_details_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_GET_ACTION, _vm_and_action(virtual_machine_id, action_id), [], options)
@@ -96,7 +96,7 @@ class VPSActionsApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1ActionListResponse:
         """Get actions: one page (the first when ``page`` is None) of the VM's actions."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_LIST_ACTIONS, *_vm_and_page(virtual_machine_id, page), options)
@@ -112,7 +112,7 @@ class VPSActionsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1ActionListResponse]:
         """``get_actions_v1``, returning the page with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_LIST_ACTIONS, *_vm_and_page(virtual_machine_id, page), options)
@@ -128,7 +128,7 @@ class VPSActionsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``get_actions_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_LIST_ACTIONS, *_vm_and_page(virtual_machine_id, page), options)

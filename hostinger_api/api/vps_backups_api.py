@@ -53,7 +53,7 @@ class VPSBackupsApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1BackupListResponse:
         """Get backups: one page (the first when ``page`` is None) of the VM's backups."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_LIST_BACKUPS, *_vm_and_page(virtual_machine_id, page), options)
@@ -69,7 +69,7 @@ class VPSBackupsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1BackupListResponse]:
         """``get_backups_v1``, returning the page with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_LIST_BACKUPS, *_vm_and_page(virtual_machine_id, page), options)
@@ -85,7 +85,7 @@ class VPSBackupsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``get_backups_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_LIST_BACKUPS, *_vm_and_page(virtual_machine_id, page), options)
@@ -102,7 +102,7 @@ class VPSBackupsApi(ApiBase):
     ) -> VPSV1ActionActionResource:
         """Restore backup: start restoring it. **All data on the VM is overwritten, and the VM's
         snapshot is deleted.**"""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(
@@ -120,7 +120,7 @@ class VPSBackupsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1ActionActionResource]:
         """``restore_backup_v1``, returning the action with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(
@@ -138,7 +138,7 @@ class VPSBackupsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``restore_backup_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(

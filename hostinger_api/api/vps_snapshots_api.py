@@ -47,7 +47,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1ActionActionResource:
         """Create snapshot: start snapshotting the VM. **It overwrites its existing snapshot.**"""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_CREATE, _vm(virtual_machine_id), [], options)
@@ -62,7 +62,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1ActionActionResource]:
         """``create_snapshot_v1``, returning the action with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_CREATE, _vm(virtual_machine_id), [], options)
@@ -77,7 +77,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``create_snapshot_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_CREATE, _vm(virtual_machine_id), [], options)
@@ -92,7 +92,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1ActionActionResource:
         """Delete snapshot: start deleting the VM's snapshot."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_DELETE, _vm(virtual_machine_id), [], options)
@@ -107,7 +107,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1ActionActionResource]:
         """``delete_snapshot_v1``, returning the action with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_DELETE, _vm(virtual_machine_id), [], options)
@@ -122,7 +122,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``delete_snapshot_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_DELETE, _vm(virtual_machine_id), [], options)
@@ -137,7 +137,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1SnapshotSnapshotResource:
         """Get snapshot: the VM's current snapshot."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_GET, _vm(virtual_machine_id), [], options)
@@ -152,7 +152,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1SnapshotSnapshotResource]:
         """``get_snapshot_v1``, returning the snapshot with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_GET, _vm(virtual_machine_id), [], options)
@@ -167,7 +167,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``get_snapshot_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_GET, _vm(virtual_machine_id), [], options)
@@ -182,7 +182,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1ActionActionResource:
         """Restore snapshot: start reverting the VM to its snapshot."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_RESTORE, _vm(virtual_machine_id), [], options)
@@ -197,7 +197,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1ActionActionResource]:
         """``restore_snapshot_v1``, returning the action with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_RESTORE, _vm(virtual_machine_id), [], options)
@@ -212,7 +212,7 @@ class VPSSnapshotsApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``restore_snapshot_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_RESTORE, _vm(virtual_machine_id), [], options)

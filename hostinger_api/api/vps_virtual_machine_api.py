@@ -43,7 +43,7 @@ class VPSVirtualMachineApi(ApiBase):
         _host_index: int = 0,
     ) -> list[VPSV1VirtualMachineVirtualMachineResource]:
         """Get virtual machines: every VM of the account, in one list (the API does not page it)."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_LIST_VMS, {}, [], options)
@@ -57,7 +57,7 @@ class VPSVirtualMachineApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[list[VPSV1VirtualMachineVirtualMachineResource]]:
         """``get_virtual_machines_v1``, returning the list with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_LIST_VMS, {}, [], options)
@@ -71,7 +71,7 @@ class VPSVirtualMachineApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``get_virtual_machines_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_LIST_VMS, {}, [], options)
@@ -86,7 +86,7 @@ class VPSVirtualMachineApi(ApiBase):
         _host_index: int = 0,
     ) -> VPSV1VirtualMachineVirtualMachineResource:
         """Get virtual machine details: one VM, with its state and whether an action runs on it."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(_GET_VM, _vm(virtual_machine_id), [], options)
@@ -101,7 +101,7 @@ class VPSVirtualMachineApi(ApiBase):
         _host_index: int = 0,
     ) -> ApiResponse[VPSV1VirtualMachineVirtualMachineResource]:
         """``get_virtual_machine_details_v1``, returning the VM with status and headers."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(_GET_VM, _vm(virtual_machine_id), [], options)
@@ -116,7 +116,7 @@ class VPSVirtualMachineApi(ApiBase):
         _host_index: int = 0,
     ) -> urllib3.BaseHTTPResponse:
         """``get_virtual_machine_details_v1``, returning the raw response with its body unread."""
-        options = RequestOptions(
+        options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(_GET_VM, _vm(virtual_machine_id), [], options)
