@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import threading
 import time
@@ -338,3 +339,49 @@ def test_a_job_file_that_cannot_be_written_is_a_line_on_stderr_not_an_exception(
     assert "No space left on device" in err.getvalue()
     with pytest.raises(OSError, match="No space"):
         metrics_file.write(job(Outcome.SUCCEEDED))
+
+
+@pytest.mark.parametrize(
+    "previous",
+    [b"\xff\xfe garbage\n", b"hostinger_fleet_job_last_success\x00\x81\n", b"\x80" * 4096],
+    ids=["utf16-bom", "nul-and-latin1", "binary"],
+)
+def test_a_previous_file_that_is_not_utf8_is_no_last_success_and_the_report_still_goes_out(
+    tmp_path, previous, caplog
+):
+    """The job has acted: a garbled previous file costs its last success (one warning), never
+    the report, the new file or the job's exit code."""
+    path = tmp_path / "job.prom"
+    path.write_bytes(previous)
+    with caplog.at_level("WARNING", logger="hostinger_api"):
+        assert previous_success(path, "create") is None
+    assert [r.getMessage() for r in caplog.records if str(path) in r.getMessage()] != []
+    caplog.clear()
+    path.write_bytes(previous)
+    with FakeHostingerApi(token=TOKEN, vms=[1, 2]) as fake:
+        args = ["snapshot", "create", "--all", "--json", "--metrics-file", str(path)]
+        options = build_parser().parse_args(["--host", fake.url, *args])
+        out, err = io.StringIO(), io.StringIO()
+        with caplog.at_level("WARNING", logger="hostinger_api"):
+            code = cli.execute(options, fake.configuration(), out=out, err=err)
+        assert code == cli.EXIT_OK
+        assert len([m for m in fake.requests if m.method == "POST"]) == 2
+    assert [r["outcome"] for r in json.loads(out.getvalue())["results"]] == ["started"] * 2
+    warnings = [r for r in caplog.records if str(path) in r.getMessage()]
+    assert len(warnings) == 1
+    assert "previous" in warnings[0].getMessage()
+    text = path.read_text(encoding="utf-8")
+    assert samples(text, "hostinger_fleet_job_success") == {(("operation", "create"),): 1}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_under_the_previous_file_s_name_neither_blocks_nor_counts(tmp_path, caplog):
+    path = tmp_path / "job.prom"
+    os.mkfifo(path)
+    with caplog.at_level("WARNING", logger="hostinger_api"):
+        assert previous_success(path, "create") is None  # returns at once: no writer is waited for
+    assert "not a regular file" in caplog.text
+    write_job_metrics(path, "create", job(Outcome.SUCCEEDED))
+    assert samples(path.read_text(), "hostinger_fleet_job_success") == {
+        (("operation", "create"),): 1
+    }

@@ -121,7 +121,7 @@ def snapshot_status_command(session: Session) -> int:
     if options.metrics_file is not None:
         try:
             write_status_metrics(options.metrics_file, report)
-        except OSError as error:  # the answer is shown; the monitoring's copy of it is not
+        except (OSError, ValueError) as error:  # the answer is shown; its monitoring copy not
             session.say(f"hostinger-api: error: cannot write {options.metrics_file}: {error}")
             return EXIT_API_ERROR
     return status_exit_code(report)

@@ -31,9 +31,12 @@ growing until a run succeeds; with no previous success the metric is left out.
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import math
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -48,6 +51,8 @@ Labels = Sequence[tuple[str, str]]
 
 _FAILED_OUTCOMES = (Outcome.FAILED, Outcome.ERROR, Outcome.UNKNOWN, Outcome.TIMED_OUT)
 _LAST_SUCCESS = "hostinger_fleet_job_last_success_timestamp_seconds"
+_MAX_PREVIOUS = 4 * 1024 * 1024  # a job's file is a few hundred bytes; a status file's, more
+_logger = logging.getLogger("hostinger_api")
 
 
 def escape_label(value: str) -> str:
@@ -165,11 +170,19 @@ def job_metrics(
 
 def previous_success(path: PathLike, operation: str) -> Optional[float]:
     """The last success of ``operation`` in the metrics file at ``path``; None if there is none
-    (no file, or no such sample)."""
+    (no file, or no such sample). A file that cannot be read as UTF-8 text (garbled, not a
+    regular file, no permission) is none either, after one warning: the job has acted by now,
+    and its report and new file matter more than the old success."""
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        text = _read_previous(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, ValueError) as error:
+        _logger.warning(
+            "The previous metrics file %s cannot be read (%s): its last success is not kept",
+            os.fspath(path),
+            _why(error),
+        )
         return None
     wanted = f'operation="{escape_label(operation)}"'
     sample = re.compile(rf"^{_LAST_SUCCESS}\{{([^}}]*)\}}\s+(\S+)", re.MULTILINE)
@@ -181,6 +194,28 @@ def previous_success(path: PathLike, operation: str) -> Optional[float]:
                 return None
             return value if math.isfinite(value) else None
     return None
+
+
+def _read_previous(path: PathLike) -> str:
+    """The text of a regular file of at most ``_MAX_PREVIOUS`` bytes, without blocking on a
+    FIFO or a device planted under that name."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = file.read(_MAX_PREVIOUS + 1)
+    if len(data) > _MAX_PREVIOUS:
+        raise ValueError(f"larger than {_MAX_PREVIOUS} bytes")
+    return data.decode("utf-8")
+
+
+def _why(error: BaseException) -> str:
+    """A short reason: an OSError's strerror, a decoding error without the bytes it met."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"not UTF-8 text at byte {error.start}"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
 
 
 def check_path(path: PathLike) -> None:
@@ -270,7 +305,7 @@ class JobMetricsFile:
         took = None if report is not None else time.monotonic() - self.started
         try:
             write_job_metrics(self.path, self.operation, report, duration=took)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: text that cannot be encoded
             if err is None:
                 raise
             err.write(f"hostinger-api: cannot write the metrics file {self.path}: {error}\n")
