@@ -91,6 +91,18 @@ def test_a_failed_call_exits_1_even_with_unprotected_vms(fake):
     assert "1 unknown" in err
 
 
+@pytest.mark.parametrize("fault", [faults.vm_gone(), faults.html_page(404)], ids=["gone", "html"])
+def test_a_404_that_is_not_the_api_s_no_snapshot_exits_1_not_3(fake, fault):
+    fake.inject(fault, vm=4, method="GET", times=10)
+    code, out, err = run(fake, str(FRESH), "4", "--json")
+    assert "1 unknown" in err
+    assert code == cli.EXIT_API_ERROR
+    rows = {row["vm_id"]: row for row in json.loads(out)["rows"]}
+    assert rows[4]["verdict"] == "unknown"
+    assert rows[4]["error"].startswith("NotFoundException: (404)")
+    assert rows[FRESH]["verdict"] == "protected"
+
+
 def test_listing_the_vms_failing_exits_1(fake):
     fake.inject(faults.error(403), method="GET")
     code, out, err = run(fake, "--all")

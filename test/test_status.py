@@ -187,6 +187,30 @@ def test_match_narrows_and_an_unlisted_id_is_unknown(fleet, client):
     assert [r.vm_id for r in snapshot_status(client, match=["WEB-2*", "web-3*"]).rows] == [2, 3]
 
 
+def test_only_the_api_s_snapshot_404_is_missing_a_vanished_vm_or_a_proxy_s_404_is_unknown(
+    fleet, client
+):
+    """A 404 is read by its message, as the fleet job reads it: the API's "Snapshot not found"
+    is ``missing``; "Virtual machine not found" (the VM went since the list) and a 404 that is
+    not the API's (an HTML page from a proxy, a JSON one that names neither) are ``unknown``,
+    the error in the row."""
+    fleet.inject(faults.vm_gone(), vm=STALE, times=10)
+    fleet.inject(faults.html_page(404), vm=EXPIRING, method="GET", times=1)
+    vague = Fault(status=404, body=b'{"message": "Not Found"}')
+    fleet.inject(vague, vm=EXPIRED, method="GET", times=1)
+    report = snapshot_status(client, vms=[MISSING, STALE, EXPIRING, EXPIRED], backups=False)
+    rows = {row.vm_id: row for row in report.rows}
+    assert rows[MISSING].verdict is Verdict.MISSING
+    assert rows[MISSING].reason == "no snapshot"
+    for vm_id in (STALE, EXPIRING, EXPIRED):
+        assert rows[vm_id].verdict is Verdict.UNKNOWN, vm_id
+        assert rows[vm_id].error is not None
+        assert rows[vm_id].error.status == 404
+        assert rows[vm_id].reason.startswith("NotFoundException: (404)")
+    assert "Virtual machine not found" in rows[STALE].reason
+    assert report.summary["unknown"] == 3
+
+
 def test_the_audit_holds_to_its_timeout(fleet, client):
     fleet.inject(faults.slow(20), vm=FRESH, method="GET")
     started = time.monotonic()

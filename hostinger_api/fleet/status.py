@@ -11,13 +11,16 @@ does not list, one more (its details). The whole audit holds to ``timeout``.
 
 The verdict comes from the snapshot alone, at the moment its answer arrived:
 
-- ``missing``: no snapshot (the API answers 404), or its ``expires_at`` has passed;
+- ``missing``: no snapshot (the API answers 404 with a message about the snapshot, as in
+  ``Snapshot not found``), or its ``expires_at`` has passed;
 - ``stale``: ``max_age`` is given and the snapshot is older than it (exactly ``max_age`` old is
   not older: still protected), or its ``created_at`` is unknown;
 - ``expiring``: it expires within ``expiring_within`` (exactly at that boundary counts as within);
 - ``protected``: none of those;
 - ``unknown``: a call for the VM failed (its snapshot, its backups or its details); the error is
-  in the row, with whatever was learnt before it.
+  in the row, with whatever was learnt before it. A 404 on the snapshot is such a failure when
+  it is not the API's word on the snapshot: ``Virtual machine not found`` (the VM went since the
+  list was read), an HTML page from a proxy, a message naming neither.
 
 A stale snapshot that also expires soon is ``stale``. A lock does not change the verdict: the
 row shows the running action, which may be about to replace or delete the snapshot.
@@ -39,6 +42,7 @@ from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
 from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
 from hostinger_api.api_client import ApiClient
 from hostinger_api.exceptions import ApiTypeError, ApiValueError, NotFoundException
+from hostinger_api.fleet._lookup import snapshot_missing
 from hostinger_api.fleet._select import (
     DEFAULT_CONCURRENCY,
     Match,
@@ -306,7 +310,9 @@ class _VmCheck:
         try:
             with deadline(self._budget()):
                 self.snapshot = VPSSnapshotsApi(client).get_snapshot_v1(self.vm_id)
-        except NotFoundException:
+        except NotFoundException as error:
+            if snapshot_missing(error) is not True:
+                raise  # the VM is gone, or a 404 that does not say "snapshot": unknown
             self.snapshot = None
         self.checked_at = datetime.now(timezone.utc)
         if self.audit.backups:
