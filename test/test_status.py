@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -376,6 +379,33 @@ def test_nothing_is_sent_after_the_audit_returns():
         assert len(report.rows) == 6
         late = [r for r in fake.requests if r.received > returned]
         assert late == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGINT") or os.name != "posix", reason="POSIX signals")
+def test_ctrl_c_reaches_the_caller_at_once_and_nothing_is_sent_after_it():
+    """Workers held in the rate gate (a 429 asked for 3 s) when Ctrl-C comes: the interrupt
+    reaches the caller within moments, and none of them sends once the pause is over."""
+    vms = [{"id": i, "hostname": f"web-{i}"} for i in range(1, 41)]
+    with FakeHostingerApi(token=TOKEN, vms=vms) as fake:
+        for vm_id in range(1, 41):
+            fake.set_snapshot(vm_id)
+        fake.inject(faults.rate_limited(retry_after=3), times=1, after=3)
+        with ApiClient(fake.configuration()) as api_client:
+            timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+            started = time.monotonic()
+            timer.start()
+            try:
+                with pytest.raises(KeyboardInterrupt):
+                    snapshot_status(api_client, concurrency=8, timeout=60)
+                interrupted = time.monotonic()
+            finally:
+                timer.cancel()
+            sent = len(fake.requests)
+            time.sleep(max(0.0, started + 4.5 - time.monotonic()))  # past the 3 s pause
+            late = fake.requests[sent:]
+    assert interrupted - started < 5  # at about 1 s; 3 s is the pause it must not sit out
+    assert [(r.method, r.path) for r in late] == []
+    assert 4 <= sent < 1 + 2 * 40  # mid-way: the list, a few GETs, then the pause
 
 
 @given(

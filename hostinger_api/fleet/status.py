@@ -7,7 +7,8 @@
 Read-only: one GET of the VM list, then per VM one GET of its snapshot and one of its backups
 (``backups=False``: none), in worker threads that share the client (and so its rate gate), as
 the fleet job does. A locked VM costs one more GET (its running action); a VM id the account
-does not list, one more (its details). The whole audit holds to ``timeout``.
+does not list, one more (its details). The whole audit holds to ``timeout``. Nothing is sent
+once it returns or raises (Ctrl-C included): a request waiting in the rate gate then is not.
 
 The verdict comes from the snapshot alone, at the moment its answer arrived:
 
@@ -65,7 +66,7 @@ from hostinger_api.fleet.status_report import (
     span_text,
     verdict_of,
 )
-from hostinger_api.retry import deadline
+from hostinger_api.retry import deadline, stop_on
 
 __all__ = [
     "DEFAULT_EXPIRING_WITHIN",
@@ -187,10 +188,10 @@ class _Audit:
             )
             for number in range(min(self.concurrency, len(targets)))
         ]
-        for worker in workers:
-            worker.start()
         ended = 0
-        try:
+        try:  # Ctrl-C, here or while the workers start: stop is set, and they send nothing more
+            for worker in workers:
+                worker.start()
             while ended < len(targets) and self.remaining() > 0:
                 try:
                     index, row = done.get(timeout=min(_TICK, max(self.remaining(), 1e-3)))
@@ -198,8 +199,8 @@ class _Audit:
                     continue
                 rows[index] = row
                 ended += 1
-        finally:
-            self.stop.set()  # no worker starts a VM, or sends a request, after this
+        finally:  # no worker starts a VM, or sends a request, after this (see _work)
+            self.stop.set()
         while True:  # answers that came in as the time ran out
             try:
                 index, row = done.get_nowait()
@@ -230,12 +231,16 @@ class _Audit:
         work: queue.SimpleQueue[int],
         done: queue.SimpleQueue[tuple[int, StatusRow]],
     ) -> None:
-        while not self.stop.is_set():
-            try:
-                index = work.get_nowait()
-            except queue.Empty:
-                return
-            done.put((index, _VmCheck(self, targets[index]).row()))
+        """Check VMs until none is left or the audit stops. Every request is inside
+        ``stop_on(stop)``: one waiting in the rate gate when the audit ends (its timeout, Ctrl-C
+        in the caller's thread) is never sent."""
+        with stop_on(self.stop):
+            while not self.stop.is_set():
+                try:
+                    index = work.get_nowait()
+                except queue.Empty:
+                    return
+                done.put((index, _VmCheck(self, targets[index]).row()))
 
 
 class _Stopped(Exception):
