@@ -343,6 +343,8 @@ class Configuration:
     @property
     def host(self) -> str:
         """The base URL requests go to."""
+        if self.server_index is None and type(self).get_host_from_settings is _GET_HOST:
+            return self._base_path  # what it gives for None: read on every request
         return self.get_host_from_settings(self.server_index, variables=self.server_variables)
 
     @host.setter
@@ -361,6 +363,9 @@ class Configuration:
             f"Host: {self.host}\n"
             f"Token set: {'yes' if self.access_token else 'no'}"
         )
+
+
+_GET_HOST = Configuration.get_host_from_settings
 
 
 def _new_default_lock() -> None:

@@ -129,6 +129,10 @@ class RESTResponse(io.IOBase):
         self._method = method
         self._url = url
 
+    def __del__(self) -> None:
+        """Nothing to release: io.IOBase would otherwise close it as it is freed (an attribute
+        looked up, two set, ``close()`` and ``flush()`` called), once per call for nothing."""
+
     def read(self) -> bytes:
         """Read the whole body, turning a connection that breaks mid-body into our exception."""
         if self.data is None:
@@ -220,7 +224,9 @@ class RESTClientObject:
         # The common case (no deadline, no stop, the gate not engaged, a 200 read at once) runs
         # on every call: it is written out here rather than spread over helpers.
         method = method.upper()
-        origin = _origin(url)
+        start = url.find("//") + 2  # the origin (_origin), without a call
+        end = url.find("/", start)
+        origin = url if end < 0 else url[:end]
         if origin not in self._secure_origins:
             self._refuse_insecure(url, origin)
         if _request_timeout is None:

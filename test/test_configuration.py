@@ -107,6 +107,18 @@ def test_host_can_be_set():
     assert configuration.host == "http://localhost:9"
 
 
+def test_host_still_asks_a_subclass_that_decides_it():
+    """``host`` reads the set host directly (it runs on every request), unless a subclass
+    overrides ``get_host_from_settings``, as generated code lets it."""
+
+    class Mirror(Configuration):
+        def get_host_from_settings(self, index, variables=None, servers=None):
+            return "https://mirror.example" if index is None else super().get_host_from_settings(0)
+
+    assert Mirror(host="http://127.0.0.1:8080").host == "https://mirror.example"
+    assert Mirror().host == DEFAULT_HOST
+
+
 def test_host_settings():
     configuration = Configuration()
     (server,) = configuration.get_host_settings()
