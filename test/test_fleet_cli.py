@@ -217,6 +217,37 @@ def test_one_id_with_fresh_within_is_a_job_of_one(fifty):
 
 
 @pytest.mark.parametrize(
+    "option",
+    [
+        ["--metrics-file", "{tmp}/one.prom"],
+        ["--wait-for-lock", "5"],
+        ["--concurrency", "2"],
+        ["--poll-interval", "0.05"],
+    ],
+    ids=lambda option: option[0],
+)
+def test_a_fleet_option_with_one_id_is_a_job_of_one_never_ignored(fifty, tmp_path, option):
+    """A fleet-only option makes one VM id the fleet form, as --fresh-within and --dry-run do:
+    the one-VM form would drop it without a word (no metrics file for the nightly job)."""
+    args = [text.format(tmp=tmp_path) for text in option]
+    result = run_cli(fifty, "--json", "snapshot", "create", "2", *args)
+    assert result.returncode == cli.EXIT_OK, result.stderr
+    assert by_vm(json.loads(result.stdout)) == {2: "started"}
+    assert posts(fifty, 2) == 1
+    if option[0] == "--metrics-file":
+        text = (tmp_path / "one.prom").read_text()
+        assert 'hostinger_fleet_job_vms{operation="create",outcome="started"} 1' in text
+
+
+def test_one_id_alone_keeps_the_one_vm_form(fifty):
+    result = run_cli(fifty, "--json", "snapshot", "create", "2")
+    assert result.returncode == cli.EXIT_OK, result.stderr
+    document = json.loads(result.stdout)
+    assert document["name"] == "create_snapshot"
+    assert [r.method for r in fifty.requests] == ["POST"]
+
+
+@pytest.mark.parametrize(
     ("text", "seconds"),
     [("90", 90), ("90s", 90), ("90m", 5400), ("24h", 86400), ("2d", 172800), ("1.5H", 5400)],
 )

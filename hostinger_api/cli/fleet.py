@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, Callable, Optional, TextIO
+from typing import Any, Callable, Optional, TextIO, TypeVar
 
 from hostinger_api.api_client import ApiClient
 from hostinger_api.cli._args import concurrency, duration, interval, seconds
@@ -39,6 +39,7 @@ from hostinger_api.fleet import (
 from hostinger_api.fleet.metrics import JobMetricsFile, check_path
 from hostinger_api.state import fleet_lock
 
+_T = TypeVar("_T", int, float)
 _DONE = (Outcome.SUCCEEDED, Outcome.STARTED, Outcome.PLANNED)
 _FAILED = (Outcome.FAILED, Outcome.ERROR, Outcome.UNKNOWN, Outcome.TIMED_OUT)
 _QUESTIONS = {
@@ -48,7 +49,8 @@ _QUESTIONS = {
 }
 
 FLEET_EPILOG = """\
-many VMs (more than one VM_ID, --all, --match, --fresh-within or --dry-run):
+many VMs (more than one VM_ID, --all, --match, or any of --fresh-within, --concurrency,
+--wait-for-lock, --poll-interval, --metrics-file, --dry-run, even with one VM_ID):
   One job over the VMs: up to --concurrency at once, each VM's request sent once, the whole job
   held to --timeout. Progress goes to stderr (one live line on a terminal, a line per VM
   otherwise); a table goes to stdout, or with --json one document:
@@ -87,7 +89,6 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
         "--concurrency",
         metavar="N",
         type=concurrency,
-        default=DEFAULT_CONCURRENCY,
         help=f"VMs worked on at once (default: {DEFAULT_CONCURRENCY})",
     )
     parser.add_argument(
@@ -101,7 +102,6 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
         "--poll-interval",
         metavar="SECONDS",
         type=interval,
-        default=FIRST_POLL_SECONDS,
         help=f"seconds before the first poll of an action (default: {FIRST_POLL_SECONDS:g}; "
         "the wait grows by half each poll, to 15)",
     )
@@ -117,15 +117,20 @@ def add_arguments(parser: argparse.ArgumentParser, operation: str) -> None:
     )
 
 
+_FLEET_ONLY = ("fresh_within", "concurrency", "wait_for_lock", "poll_interval", "metrics_file")
+"""Options only the fleet form reads (None when not given): any of them makes it the fleet form,
+so that none is silently dropped by the one-VM form."""
+
+
 def is_fleet(options: argparse.Namespace) -> bool:
-    """Whether the command works on many VMs; one VM id alone keeps the one-VM form (a dry
-    run is the fleet form's, whatever the number of VMs)."""
+    """Whether the command is the fleet form: many VMs, or one VM id with a fleet-only option
+    or ``--dry-run``; one VM id alone keeps the one-VM form."""
     return (
         len(options.vm_id) != 1
         or options.all
         or bool(options.match)
-        or getattr(options, "fresh_within", None) is not None
         or getattr(options, "dry_run", False)
+        or any(getattr(options, name, None) is not None for name in _FLEET_ONLY)
     )
 
 
@@ -191,11 +196,11 @@ def _run(
         report = function(
             api_client,
             **selection,
-            concurrency=options.concurrency,
+            concurrency=_given(options.concurrency, DEFAULT_CONCURRENCY),
             wait=options.wait,
             timeout=options.timeout,
             on_progress=status.update,
-            poll_interval=options.poll_interval,
+            poll_interval=_given(options.poll_interval, FIRST_POLL_SECONDS),
             lock=False,  # held above
             dry_run=options.dry_run,
             **extra,
@@ -242,6 +247,11 @@ def _selection(operation: str, options: argparse.Namespace) -> dict[str, Any]:
     if options.all and match is None and operation != "create":
         match = ["*"]  # the Python function asks for it in so many words
     return {"vms": options.vm_id or None, "match": match}
+
+
+def _given(value: Optional[_T], default: _T) -> _T:
+    """An option's value; its default when not given (None: left so, to tell the forms apart)."""
+    return default if value is None else value
 
 
 def _vms(count: int) -> str:
