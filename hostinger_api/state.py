@@ -8,14 +8,16 @@ hash of the two, never by the token):
 
 - ``pause-<key>.json``: "paused until T", with the pid and hostname that wrote it and why. Every
   request checks it first with one ``os.stat``; the file is read again only when its mtime, size
-  or inode changed. A process ignores its own records: its rate gate already holds its requests.
+  or inode changed. A client ignores its own records (its rate gate already holds its requests);
+  every other client, of this process or another, obeys them.
 - ``lock-<key>``: held with ``fcntl.flock`` by the running fleet job, and describing it (pid,
   start time, operation). The kernel drops the lock when the process ends, even by ``kill -9``.
 
 The folder is ``Configuration.state_dir``: by default ``$HOSTINGER_API_STATE_DIR``, else
 systemd's ``$STATE_DIRECTORY``, else ``$XDG_STATE_HOME/hostinger-api``, else
-``~/.local/state/hostinger-api``; made with mode 0700 only when first written. A folder that
-cannot be made or written is not an error: the client goes on as if it had none, after one
+``~/.local/state/hostinger-api``; made with mode 0700 only when first written, and used only
+while it is this user's alone (``_state_files``). A folder that cannot be made or written, or
+that others could write, is not an error: the client goes on as if it had none, after one
 warning per folder and process.
 """
 
@@ -28,17 +30,19 @@ import json
 import logging
 import math
 import os
+import secrets
 import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 from urllib.parse import urlsplit
 
 from hostinger_api._headers import parse_retry_after, read_rate_limit
+from hostinger_api._state_files import folder_problem, open_regular, read_record
 from hostinger_api.exceptions import OpenApiException, TooManyRequestsException
 
 if TYPE_CHECKING:
@@ -114,13 +118,18 @@ def _warn_once(folder: str, what: str, error: OSError) -> None:
 
 
 def _ready(folder: str) -> bool:
-    """Make the folder (mode 0700) if needed; False, after one warning, when it is unusable."""
+    """Make the folder (mode 0700) if needed; False, after one warning, when it is unusable:
+    not writable, or not this user's alone (another user could plant a pause or a symlink)."""
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         if not os.access(folder, os.W_OK | os.X_OK):
             raise PermissionError(errno.EACCES, "not writable")
     except OSError as error:
         _warn_once(folder, "making it", error)
+        return False
+    problem = folder_problem(folder)
+    if problem is not None:
+        _warn_once(folder, "checking it", problem)
         return False
     return True
 
@@ -142,7 +151,7 @@ class Pause:
     pid: int
     hostname: str
     reason: str
-
+    writer: str = ""  # the board that wrote it, within its process
     def error(self, method: str, url: str) -> TooManyRequestsException:
         """The fail-fast exception of a request that this pause stops before it is sent."""
         failure = TooManyRequestsException(
@@ -169,6 +178,7 @@ class PauseBoard:
         self._pause: Optional[Pause] = None  # what that read found, when another process's
         self._next_look = 0.0  # time.monotonic() of the next stat
         self._me = (os.getpid(), socket.gethostname())
+        self._writer = secrets.token_hex(8)  # tells this board's records from other clients'
 
     def check(self, method: str, url: str) -> None:
         """Raise ``TooManyRequestsException`` while another process's pause is in force."""
@@ -193,11 +203,17 @@ class PauseBoard:
             self._seen = seen
 
     def _read(self) -> Optional[Pause]:
-        """The pause in the file, unless it is this process's own or cannot be read."""
+        """The pause in the file, unless this very client wrote it (its own gate holds its
+        requests) or it cannot be read. Another client of this process obeys it too. A pause is
+        never taken as longer than ``max_pause`` from now, whatever the file says."""
         pause = read_pause(self.path)
-        if pause is None or (pause.pid, pause.hostname) == (os.getpid(), self._me[1]):
+        if pause is None or self._wrote(pause):
             return None
-        return pause
+        ceiling = time.time() + self.max_pause
+        return pause if pause.until <= ceiling else replace(pause, until=ceiling)
+
+    def _wrote(self, pause: Pause) -> bool:
+        return (pause.pid, pause.hostname, pause.writer) == (os.getpid(), self._me[1], self._writer)
 
     def learn(self, headers: Mapping[str, str], method: str, url: str) -> None:
         """A 429 came back: share the pause it asks for (``Retry-After``, else the reset)."""
@@ -225,7 +241,13 @@ class PauseBoard:
         current = read_pause(self.path)
         if current is not None and current.until >= until:
             return
-        record = {"until": until, "pid": self._me[0], "hostname": self._me[1], "reason": reason}
+        record = {
+            "until": until,
+            "pid": self._me[0],
+            "hostname": self._me[1],
+            "reason": reason,
+            "writer": self._writer,
+        }
         try:
             handle, temporary = tempfile.mkstemp(prefix=".pause-", dir=self.folder)
             try:
@@ -243,15 +265,18 @@ class PauseBoard:
 def read_pause(path: str) -> Optional[Pause]:
     """The pause a file records; None when there is none or it cannot be read."""
     try:
-        with open(path, encoding="utf-8") as file:
-            record = json.load(file)
+        record = json.loads(read_record(path).decode("utf-8"))
+        until = float(record["until"])
+        if not math.isfinite(until):
+            return None
         return Pause(
-            float(record["until"]),
+            until,
             int(record["pid"]),
             str(record["hostname"]),
             str(record.get("reason", "")),
+            str(record.get("writer", "")),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, OverflowError):
         return None
 
 
@@ -354,7 +379,7 @@ if hasattr(os, "register_at_fork"):  # not on Windows
 def _acquire(path: str, operation: str, wait: Optional[float]) -> Optional[int]:
     """The open, locked lock file, its holder described in it; None when it cannot be opened."""
     try:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        descriptor = open_regular(path, os.O_RDWR | os.O_CREAT)
     except OSError as error:
         _warn_once(os.path.dirname(path), "opening the lock", error)
         return None

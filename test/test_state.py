@@ -185,10 +185,92 @@ def test_a_pause_that_ended_stops_nothing(tmp_path):
         assert len(fake.requests) == 1
 
 
-def test_this_process_own_pause_is_left_to_its_gate(tmp_path):
+def test_a_client_own_pause_is_left_to_its_gate_and_another_client_obeys_it(tmp_path):
+    writer, other = PauseBoard(str(tmp_path), "k"), PauseBoard(str(tmp_path), "k")
+    writer.record(30, "a test")
+    writer.check("GET", URL)  # no exception: the writer's own gate holds its requests
+    with pytest.raises(TooManyRequestsException, match=f"recorded by pid {os.getpid()} on "):
+        other.check("GET", URL)  # a client made later in this process: as any other process
+
+
+def test_a_new_client_in_the_process_that_met_the_block_sends_nothing(tmp_path):
+    with FakeHostingerApi(vms=[VM], token=TOKEN) as fake:
+        configuration = fake.configuration()
+        configuration.state_dir = tmp_path
+        configuration.retries = 0
+        fake.inject(faults.rate_limited(retry_after=30))
+        with ApiClient(configuration) as first, pytest.raises(TooManyRequestsException):
+            VPSSnapshotsApi(first).get_snapshot_v1(VM)
+        for _ in range(3):  # a notebook cell run again, a client per task
+            with ApiClient(configuration) as later, pytest.raises(TooManyRequestsException):
+                VPSSnapshotsApi(later).get_snapshot_v1(VM)
+        assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize("until", ["Infinity", "NaN", "\"soon\"", "-Infinity", "[1]"])
+def test_a_pause_file_with_an_impossible_time_is_ignored(tmp_path, until):
     board = PauseBoard(str(tmp_path), "k")
-    other_process_pause(board, 30, pid=os.getpid(), hostname=socket.gethostname())
-    board.check("GET", URL)  # no exception: the writer's own gate holds its requests
+    Path(board.path).write_text(f'{{"until": {until}, "pid": 1, "hostname": "h", "reason": "r"}}')
+    board.check("GET", URL)  # neither stopped for ever nor an OverflowError
+
+
+@pytest.mark.parametrize("ahead", [10 * 365 * 86400, 1e300])
+def test_a_pause_file_is_never_obeyed_past_max_pause(tmp_path, ahead):
+    board = PauseBoard(str(tmp_path), "k", max_pause=60)
+    record = {"until": time.time() + ahead, "pid": 1, "hostname": "h"}
+    Path(board.path).write_text(json.dumps(record))
+    with pytest.raises(TooManyRequestsException) as raised:
+        board.check("GET", URL)
+    assert 55 < raised.value.retry_after <= 60
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_as_the_pause_file_blocks_nothing(tmp_path):
+    board = PauseBoard(str(tmp_path), "k")
+    os.mkfifo(board.path)
+    outcome = in_other_thread(lambda: board.check("GET", URL))
+    assert outcome is None  # returned at once (in_other_thread gives up after 30 s)
+    assert state.read_pause(board.path) is None
+
+
+def test_a_symlink_as_the_pause_file_is_not_followed(tmp_path):
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text(json.dumps({"until": time.time() + 30, "pid": 1, "hostname": "h"}))
+    board = PauseBoard(str(tmp_path), "k")
+    os.symlink(elsewhere, board.path)
+    board.check("GET", URL)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="no file owners here")
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702])
+def test_a_folder_others_can_write_is_not_used(client, tmp_path, caplog, mode):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(mode)
+    client.configuration.state_dir = str(shared)
+    board = PauseBoard(str(shared), "k")
+    with caplog.at_level(logging.WARNING, logger="hostinger_api"):
+        board.record(30, "a test")
+        with fleet_lock(client):
+            refused = in_other_thread(lambda: take(client))
+    assert refused is None  # nothing was locked
+    assert os.listdir(shared) == []  # nothing written
+    assert f"writable by others (mode {mode:04o})" in caplog.text
+    assert len(caplog.records) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="no file owners here")
+def test_a_planted_lock_symlink_is_not_followed(client, tmp_path, caplog):
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    folder = Path(client.configuration.state_dir)
+    folder.mkdir(mode=0o700, exist_ok=True)
+    key = state_key(client.configuration.host, client.configuration.access_token)
+    os.symlink(victim, folder / f"lock-{key}")
+    with caplog.at_level(logging.WARNING, logger="hostinger_api"), fleet_lock(client):
+        pass
+    assert victim.read_text() == "precious"
+    assert "opening the lock" in caplog.text
 
 
 def test_the_file_is_read_again_only_when_it_changed(tmp_path, monkeypatch):
