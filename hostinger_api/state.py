@@ -199,7 +199,10 @@ class PauseBoard:
             return
         seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         if seen != self._seen:
-            self._pause = self._read()
+            problem = folder_problem(self.folder)  # others could have written it: not obeyed
+            if problem is not None:
+                _warn_once(self.folder, "checking it", problem)
+            self._pause = self._read() if problem is None else None
             self._seen = seen
 
     def _read(self) -> Optional[Pause]:

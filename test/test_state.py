@@ -255,6 +255,9 @@ def test_a_folder_others_can_write_is_not_used(client, tmp_path, caplog, mode):
             refused = in_other_thread(lambda: take(client))
     assert refused is None  # nothing was locked
     assert os.listdir(shared) == []  # nothing written
+    record = {"until": time.time() + 30, "pid": 1, "hostname": "h"}
+    Path(board.path).write_text(json.dumps(record))  # as another user could
+    board.check("GET", URL)  # not obeyed
     assert f"writable by others (mode {mode:04o})" in caplog.text
     assert len(caplog.records) == 1
 
