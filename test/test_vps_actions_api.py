@@ -121,3 +121,27 @@ def test_signatures_match_the_generated_package():
         listing = inspect.signature(getattr(VPSActionsApi, "get_actions_v1" + form))
         assert list(listing.parameters) == ["self", "virtual_machine_id", "page", *options]
         assert listing.parameters["page"].default is None
+
+
+def test_two_ids_through_a_subclass_replacing_call_api(fake, action_ids):
+    """The path and the checks of the ids are the same when a subclass replaces call_api, and
+    the API classes hand param_serialize the ids by placeholder, as generated code does."""
+    from hostinger_api import ApiClient
+
+    serialized = []
+
+    class Audited(ApiClient):
+        def param_serialize(self, *args, **kwargs):
+            serialized.append(kwargs["path_params"])
+            return super().param_serialize(*args, **kwargs)
+
+        def call_api(self, *args, **kwargs):
+            return super().call_api(*args, **kwargs)
+
+    with Audited(fake.configuration()) as client:
+        actions = VPSActionsApi(client)
+        assert actions.get_action_details_v1(VM, action_ids[0]).id == action_ids[0]
+        with pytest.raises(ApiTypeError, match="action_id"):
+            actions.get_action_details_v1(VM, "7")
+    assert serialized == [{"virtualMachineId": VM, "actionId": action_ids[0]}]
+    assert [(r.method, r.path) for r in fake.requests][-1] == ("GET", f"{BASE}/{action_ids[0]}")

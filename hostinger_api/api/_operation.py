@@ -15,6 +15,7 @@ from typing import Any, Generic, Optional, TypeVar
 
 import urllib3
 
+from hostinger_api._checks import check_id
 from hostinger_api.api_client import ApiClient, steps_replaced
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.configuration import RequestTimeout
@@ -26,28 +27,45 @@ T = TypeVar("T")
 _AUTH_SETTINGS = ("apiToken",)
 _ACCEPT_JSON = "application/json"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_CAMEL = re.compile(r"([A-Z])")
 
 
 class Operation(Generic[T]):
-    """One endpoint: ``path`` holds ``{placeholders}`` that the path parameters fill in."""
+    """One endpoint: ``path`` holds ``{placeholders}`` that the ids fill in, in order."""
 
     def __init__(self, method: str, path: str, response_type: type[T]) -> None:
         self.method = method
         self.path = path
         self.response_type = response_type
         self.response_types_map: Mapping[str, Any] = {"200": response_type}
-        # text, name, text, name, ..., text
-        self._pieces: tuple[str, ...] = tuple(_PLACEHOLDER.split(path))
+        pieces = _PLACEHOLDER.split(path)  # text, name, text, name, ..., text
+        self._texts: tuple[str, ...] = tuple(pieces[0::2])
+        self._names: tuple[str, ...] = tuple(pieces[1::2])
+        # the Python names of the ids, for the errors: virtualMachineId -> virtual_machine_id
+        self._arguments = tuple(_CAMEL.sub(r"_\1", name).lower() for name in self._names)
 
-    def fill(self, path_params: Mapping[str, int]) -> str:
-        """The path with the parameters (checked ids, so nothing to quote) in place."""
-        pieces = self._pieces
-        if len(pieces) == 3:  # one parameter: most operations
-            return pieces[0] + str(path_params[pieces[1]]) + pieces[2]
-        filled = [pieces[0]]
-        for at in range(1, len(pieces), 2):
-            filled += (str(path_params[pieces[at]]), pieces[at + 1])
+    def fill(self, ids: tuple[object, ...]) -> str:
+        """The path with ``ids`` in place, each refused (before anything is sent) unless it is a
+        positive int; ids need no quoting."""
+        texts = self._texts
+        if len(texts) == 2 and len(ids) == 1:  # most operations
+            value = ids[0]
+            if type(value) is not int or value < 1:
+                value = check_id(self._arguments[0], value)
+            return texts[0] + str(value) + texts[1]
+        filled = [texts[0]]
+        for value, text in zip(self.path_params(ids).values(), texts[1:]):
+            filled += (str(value), text)
         return "".join(filled)
+
+    def path_params(self, ids: tuple[object, ...]) -> dict[str, int]:
+        """The ids by placeholder, each checked, for ``ApiClient.param_serialize``."""
+        if len(ids) != len(self._names):
+            raise ApiValueError(f"{self.path} takes {len(self._names)} ids, not {len(ids)}")
+        return {
+            name: check_id(argument, value)
+            for name, argument, value in zip(self._names, self._arguments, ids)
+        }
 
 
 def _check_host_index(value: object) -> None:
@@ -71,7 +89,7 @@ class ApiBase:
     def _send(
         self,
         operation: Operation[Any],
-        path_params: Mapping[str, int],
+        ids: tuple[object, ...],
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
         preload: bool = False,
@@ -92,7 +110,7 @@ class ApiBase:
         if not steps_replaced(client):
             return client._send_operation(
                 operation.method,
-                operation.fill(path_params),
+                operation.fill(ids),
                 query_params,
                 headers,
                 request_auth,
@@ -102,7 +120,7 @@ class ApiBase:
         method, url, header_params, body, post_params = client.param_serialize(
             method=operation.method,
             resource_path=operation.path,
-            path_params=path_params,
+            path_params=operation.path_params(ids),
             query_params=query_params,
             header_params=headers,
             auth_settings=_AUTH_SETTINGS,
@@ -121,24 +139,24 @@ class ApiBase:
     def _call(
         self,
         operation: Operation[T],
-        path_params: Mapping[str, int],
+        ids: tuple[object, ...],
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
     ) -> ApiResponse[T]:
         """Send the operation, read the whole response and deserialize it (or raise)."""
-        response = self._send(operation, path_params, query_params, options, True)
+        response = self._send(operation, ids, query_params, options, True)
         response.read()
         return self.api_client.response_deserialize(response, operation.response_types_map)
 
     def _call_data(
         self,
         operation: Operation[T],
-        path_params: Mapping[str, int],
+        ids: tuple[object, ...],
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
     ) -> T:
         """``_call``'s ``data`` alone, for the plain form: no ``ApiResponse`` is built."""
-        response = self._send(operation, path_params, query_params, options, True)
+        response = self._send(operation, ids, query_params, options, True)
         if response.data is None:  # read with the attempt, unless call_api was replaced
             response.read()
         data: T = self.api_client._data_of(response, operation.response_types_map)
@@ -147,9 +165,9 @@ class ApiBase:
     def _stream(
         self,
         operation: Operation[Any],
-        path_params: Mapping[str, int],
+        ids: tuple[object, ...],
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
     ) -> urllib3.BaseHTTPResponse:
         """Send the operation and hand back the raw response, body unread, status unchecked."""
-        return self._send(operation, path_params, query_params, options).response
+        return self._send(operation, ids, query_params, options).response

@@ -18,18 +18,11 @@ _GET_ACTION = Operation("GET", _ACTIONS_PATH + "/{actionId}", VPSV1ActionActionR
 _LIST_ACTIONS = Operation("GET", _ACTIONS_PATH, VPSV1ActionListResponse)
 
 
-def _vm_and_action(virtual_machine_id: object, action_id: object) -> dict[str, int]:
-    return {
-        "virtualMachineId": check_id("virtual_machine_id", virtual_machine_id),
-        "actionId": check_id("action_id", action_id),
-    }
-
-
 def _vm_and_page(
     virtual_machine_id: object, page: object
-) -> tuple[dict[str, int], list[tuple[str, Any]]]:
-    path_params = {"virtualMachineId": check_id("virtual_machine_id", virtual_machine_id)}
-    return path_params, [] if page is None else [("page", check_id("page", page))]
+) -> tuple[tuple[int], list[tuple[str, Any]]]:
+    ids = (check_id("virtual_machine_id", virtual_machine_id),)  # first, as its error comes
+    return ids, [] if page is None else [("page", check_id("page", page))]
 
 
 class VPSActionsApi(ApiBase):
@@ -50,7 +43,7 @@ class VPSActionsApi(ApiBase):
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(
-            _GET_ACTION, _vm_and_action(virtual_machine_id, action_id), [], options
+            _GET_ACTION, (virtual_machine_id, action_id), [], options
         )
 
     def get_action_details_v1_with_http_info(
@@ -67,7 +60,7 @@ class VPSActionsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_GET_ACTION, _vm_and_action(virtual_machine_id, action_id), [], options)
+        return self._call(_GET_ACTION, (virtual_machine_id, action_id), [], options)
 
     def get_action_details_v1_without_preload_content(
         self,
@@ -83,7 +76,7 @@ class VPSActionsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._stream(_GET_ACTION, _vm_and_action(virtual_machine_id, action_id), [], options)
+        return self._stream(_GET_ACTION, (virtual_machine_id, action_id), [], options)
 
     def get_actions_v1(
         self,

@@ -27,16 +27,9 @@ _RESTORE_BACKUP = Operation(
 
 def _vm_and_page(
     virtual_machine_id: object, page: object
-) -> tuple[dict[str, int], list[tuple[str, Any]]]:
-    path_params = {"virtualMachineId": check_id("virtual_machine_id", virtual_machine_id)}
-    return path_params, [] if page is None else [("page", check_id("page", page))]
-
-
-def _vm_and_backup(virtual_machine_id: object, backup_id: object) -> dict[str, int]:
-    return {
-        "virtualMachineId": check_id("virtual_machine_id", virtual_machine_id),
-        "backupId": check_id("backup_id", backup_id),
-    }
+) -> tuple[tuple[int], list[tuple[str, Any]]]:
+    ids = (check_id("virtual_machine_id", virtual_machine_id),)  # first, as its error comes
+    return ids, [] if page is None else [("page", check_id("page", page))]
 
 
 class VPSBackupsApi(ApiBase):
@@ -106,7 +99,7 @@ class VPSBackupsApi(ApiBase):
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call_data(
-            _RESTORE_BACKUP, _vm_and_backup(virtual_machine_id, backup_id), [], options
+            _RESTORE_BACKUP, (virtual_machine_id, backup_id), [], options
         )
 
     def restore_backup_v1_with_http_info(
@@ -124,7 +117,7 @@ class VPSBackupsApi(ApiBase):
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._call(
-            _RESTORE_BACKUP, _vm_and_backup(virtual_machine_id, backup_id), [], options
+            _RESTORE_BACKUP, (virtual_machine_id, backup_id), [], options
         )
 
     def restore_backup_v1_without_preload_content(
@@ -142,5 +135,5 @@ class VPSBackupsApi(ApiBase):
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
         return self._stream(
-            _RESTORE_BACKUP, _vm_and_backup(virtual_machine_id, backup_id), [], options
+            _RESTORE_BACKUP, (virtual_machine_id, backup_id), [], options
         )

@@ -10,7 +10,6 @@ from typing import Any, Optional
 
 import urllib3
 
-from hostinger_api._checks import check_id
 from hostinger_api.api._operation import ApiBase, Operation, RequestOptions
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.configuration import RequestTimeout
@@ -22,10 +21,6 @@ _CREATE = Operation("POST", _SNAPSHOT_PATH, VPSV1ActionActionResource)
 _DELETE = Operation("DELETE", _SNAPSHOT_PATH, VPSV1ActionActionResource)
 _GET = Operation("GET", _SNAPSHOT_PATH, VPSV1SnapshotSnapshotResource)
 _RESTORE = Operation("POST", _SNAPSHOT_PATH + "/restore", VPSV1ActionActionResource)
-
-
-def _vm(virtual_machine_id: object) -> dict[str, int]:
-    return {"virtualMachineId": check_id("virtual_machine_id", virtual_machine_id)}
 
 
 class VPSSnapshotsApi(ApiBase):
@@ -50,7 +45,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call_data(_CREATE, _vm(virtual_machine_id), [], options)
+        return self._call_data(_CREATE, (virtual_machine_id,), [], options)
 
     def create_snapshot_v1_with_http_info(
         self,
@@ -65,7 +60,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_CREATE, _vm(virtual_machine_id), [], options)
+        return self._call(_CREATE, (virtual_machine_id,), [], options)
 
     def create_snapshot_v1_without_preload_content(
         self,
@@ -80,7 +75,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._stream(_CREATE, _vm(virtual_machine_id), [], options)
+        return self._stream(_CREATE, (virtual_machine_id,), [], options)
 
     def delete_snapshot_v1(
         self,
@@ -95,7 +90,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call_data(_DELETE, _vm(virtual_machine_id), [], options)
+        return self._call_data(_DELETE, (virtual_machine_id,), [], options)
 
     def delete_snapshot_v1_with_http_info(
         self,
@@ -110,7 +105,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_DELETE, _vm(virtual_machine_id), [], options)
+        return self._call(_DELETE, (virtual_machine_id,), [], options)
 
     def delete_snapshot_v1_without_preload_content(
         self,
@@ -125,7 +120,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._stream(_DELETE, _vm(virtual_machine_id), [], options)
+        return self._stream(_DELETE, (virtual_machine_id,), [], options)
 
     def get_snapshot_v1(
         self,
@@ -140,7 +135,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call_data(_GET, _vm(virtual_machine_id), [], options)
+        return self._call_data(_GET, (virtual_machine_id,), [], options)
 
     def get_snapshot_v1_with_http_info(
         self,
@@ -155,7 +150,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_GET, _vm(virtual_machine_id), [], options)
+        return self._call(_GET, (virtual_machine_id,), [], options)
 
     def get_snapshot_v1_without_preload_content(
         self,
@@ -170,7 +165,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._stream(_GET, _vm(virtual_machine_id), [], options)
+        return self._stream(_GET, (virtual_machine_id,), [], options)
 
     def restore_snapshot_v1(
         self,
@@ -185,7 +180,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call_data(_RESTORE, _vm(virtual_machine_id), [], options)
+        return self._call_data(_RESTORE, (virtual_machine_id,), [], options)
 
     def restore_snapshot_v1_with_http_info(
         self,
@@ -200,7 +195,7 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_RESTORE, _vm(virtual_machine_id), [], options)
+        return self._call(_RESTORE, (virtual_machine_id,), [], options)
 
     def restore_snapshot_v1_without_preload_content(
         self,
@@ -215,4 +210,4 @@ class VPSSnapshotsApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._stream(_RESTORE, _vm(virtual_machine_id), [], options)
+        return self._stream(_RESTORE, (virtual_machine_id,), [], options)

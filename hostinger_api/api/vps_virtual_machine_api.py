@@ -10,7 +10,6 @@ from typing import Any, Optional
 
 import urllib3
 
-from hostinger_api._checks import check_id
 from hostinger_api.api._operation import ApiBase, Operation, RequestOptions
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.configuration import RequestTimeout
@@ -25,10 +24,6 @@ _LIST_VMS = Operation("GET", _VMS_PATH, list[VPSV1VirtualMachineVirtualMachineRe
 _GET_VM = Operation(
     "GET", _VMS_PATH + "/{virtualMachineId}", VPSV1VirtualMachineVirtualMachineResource
 )
-
-
-def _vm(virtual_machine_id: object) -> dict[str, int]:
-    return {"virtualMachineId": check_id("virtual_machine_id", virtual_machine_id)}
 
 
 class VPSVirtualMachineApi(ApiBase):
@@ -46,7 +41,7 @@ class VPSVirtualMachineApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call_data(_LIST_VMS, {}, [], options)
+        return self._call_data(_LIST_VMS, (), [], options)
 
     def get_virtual_machines_v1_with_http_info(
         self,
@@ -60,7 +55,7 @@ class VPSVirtualMachineApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_LIST_VMS, {}, [], options)
+        return self._call(_LIST_VMS, (), [], options)
 
     def get_virtual_machines_v1_without_preload_content(
         self,
@@ -74,7 +69,7 @@ class VPSVirtualMachineApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._stream(_LIST_VMS, {}, [], options)
+        return self._stream(_LIST_VMS, (), [], options)
 
     def get_virtual_machine_details_v1(
         self,
@@ -89,7 +84,7 @@ class VPSVirtualMachineApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call_data(_GET_VM, _vm(virtual_machine_id), [], options)
+        return self._call_data(_GET_VM, (virtual_machine_id,), [], options)
 
     def get_virtual_machine_details_v1_with_http_info(
         self,
@@ -104,7 +99,7 @@ class VPSVirtualMachineApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._call(_GET_VM, _vm(virtual_machine_id), [], options)
+        return self._call(_GET_VM, (virtual_machine_id,), [], options)
 
     def get_virtual_machine_details_v1_without_preload_content(
         self,
@@ -119,4 +114,4 @@ class VPSVirtualMachineApi(ApiBase):
         options: RequestOptions = (
             _request_timeout, _request_auth, _content_type, _headers, _host_index
         )
-        return self._stream(_GET_VM, _vm(virtual_machine_id), [], options)
+        return self._stream(_GET_VM, (virtual_machine_id,), [], options)
