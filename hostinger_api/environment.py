@@ -188,4 +188,15 @@ def read_token_file(path: str, named_by: str) -> str:
             f"{named_by} names the token file {path!r}, which holds more than a token: "
             "one line, without blanks around it, is expected"
         )
+    if text.startswith("\ufeff"):
+        raise ApiValueError(
+            f"{named_by} names the token file {path!r}, which begins with a byte-order mark "
+            "(as some Windows editors save text): save it as plain text without one"
+        )
+    odd = next((index for index, char in enumerate(text) if not "!" <= char <= "~"), None)
+    if odd is not None:
+        raise ApiValueError(
+            f"{named_by} names the token file {path!r}, which holds a character that cannot be "
+            f"part of a token (character {odd + 1}): a token is printable ASCII"
+        )
     return text

@@ -201,6 +201,11 @@ def test_one_trailing_newline_is_stripped(tmp_path, content, expected):
         (b"abc\ndef", "holds more than a token"),
         (b"abc \n", "holds more than a token"),
         (b"x" * 70000, "holds more than a token"),
+        ("\ufeffabc\n".encode(), "begins with a byte-order mark"),
+        (b"ab\xffc", "cannot be part of a token (character 3)"),
+        ("abcé".encode(), "cannot be part of a token (character 4)"),
+        (b"ab\x00c", "cannot be part of a token (character 3)"),
+        (b"ab\tc", "cannot be part of a token (character 3)"),
     ],
 )
 def test_an_unusable_token_file_names_the_file_and_never_its_content(tmp_path, content, complaint):
