@@ -495,12 +495,25 @@ def test_another_exception_in_on_progress_stops_the_job_and_is_raised(few, clien
         ({"max_poll_interval": "1"}, ApiTypeError, "max_poll_interval must be a number"),
         ({"fresh_within": 3600}, ApiTypeError, "fresh_within must be a datetime.timedelta"),
         ({"fresh_within": timedelta(0)}, ApiValueError, "fresh_within must be more than 0"),
+        (
+            {"fresh_within": timedelta(days=3651)},
+            ApiValueError,
+            r"fresh_within must be at most 3650 days \(10 years\), not 3651 days",
+        ),
+        ({"fresh_within": timedelta.max}, ApiValueError, "fresh_within must be at most 3650"),
     ],
 )
 def test_bad_arguments_are_refused_before_anything_is_sent(few, client, arguments, error, message):
     with pytest.raises(error, match=message):
         create_snapshots(client, **arguments)
     assert few.requests == []
+
+
+def test_fresh_within_of_ten_years_is_taken(few, client):
+    few.set_snapshot(1)
+    report = create_snapshots(client, fresh_within=timedelta(days=3650), **FAST)
+    outcomes = [r.outcome for r in report.results]
+    assert outcomes == [Outcome.SKIPPED, Outcome.SUCCEEDED, Outcome.SUCCEEDED]
 
 
 @pytest.mark.parametrize("function", [restore_snapshots, delete_snapshots])

@@ -200,6 +200,14 @@ def test_delete_with_match_and_yes_and_wait(fifty):
         (["snapshot", "create", "--all", "--poll-interval", "0"], "must be more than 0"),
         (["snapshot", "create", "--all", "--poll-interval", "x"], "not a number of seconds"),
         (["snapshot", "restore", "1", "--fresh-within", "2h"], "unrecognized arguments"),
+        (
+            ["snapshot", "create", "--all", "--fresh-within", "999999999d"],
+            "must be at most 3650d (10 years), not 999999999d",
+        ),
+        (["snapshot", "create", "--all", "--fresh-within", "9" * 400], "must be at most 3650d"),
+        (["snapshot", "create", "--all", "--fresh-within", "87601h"], "must be at most 3650d"),
+        (["snapshot", "create", "--all", "--wait-for-lock", "1e308"], "at most 315360000"),
+        (["--timeout", "315360001", "snapshot", "create", "--all"], "at most 315360000"),
     ],
 )
 def test_usage_errors_exit_2_and_send_nothing(fifty, args, expected):
@@ -249,7 +257,16 @@ def test_one_id_alone_keeps_the_one_vm_form(fifty):
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90", 90), ("90s", 90), ("90m", 5400), ("24h", 86400), ("2d", 172800), ("1.5H", 5400)],
+    [
+        ("90", 90),
+        ("90s", 90),
+        ("90m", 5400),
+        ("24h", 86400),
+        ("2d", 172800),
+        ("1.5H", 5400),
+        ("3650d", 3650 * 86400),
+        ("87600h", 3650 * 86400),
+    ],
 )
 def test_durations(text, seconds):
     assert duration(text) == timedelta(seconds=seconds)

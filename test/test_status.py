@@ -235,6 +235,8 @@ def test_the_audit_holds_to_its_timeout(fleet, client):
         ({"timeout": 0}, ApiValueError),
         ({"vms": []}, ApiValueError),
         ({"backups": "yes"}, ApiTypeError),
+        ({"max_age": timedelta(days=3651)}, ApiValueError),
+        ({"expiring_within": timedelta.max}, ApiValueError),
     ],
 )
 def test_bad_arguments_raise_before_anything_is_sent(fleet, client, arguments, error):
@@ -242,6 +244,16 @@ def test_bad_arguments_raise_before_anything_is_sent(fleet, client, arguments, e
     with pytest.raises(error):
         snapshot_status(client, **arguments)
     assert fleet.requests == []
+
+
+def test_spans_up_to_ten_years_are_taken_and_named_when_refused(fleet, client):
+    ten_years = timedelta(days=3650)
+    report = snapshot_status(
+        client, vms=[FRESH, MISSING], max_age=ten_years, expiring_within=ten_years
+    )
+    assert [row.verdict for row in report.rows] == [Verdict.EXPIRING, Verdict.MISSING]
+    with pytest.raises(ApiValueError, match=r"expiring_within must be at most 3650 days"):
+        snapshot_status(client, expiring_within=ten_years + timedelta(seconds=1))
 
 
 # -- the boundaries, exactly -------------------------------------------------------------------

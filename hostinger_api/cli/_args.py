@@ -7,17 +7,19 @@ how to mend it.
 from __future__ import annotations
 
 import argparse
-import math
 import re
 from datetime import timedelta
 from typing import Callable, TypeVar
 
 from hostinger_api.fleet import MAX_CONCURRENCY
+from hostinger_api.fleet._select import MAX_SPAN
 
 _Number = TypeVar("_Number", int, float)
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd]?)")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_SECONDS = MAX_SPAN.total_seconds()
+"""The longest time or span any option takes: 10 years, as the Python functions' spans."""
 
 
 def _bounded(
@@ -51,9 +53,12 @@ concurrency = _bounded(
 """``--concurrency``: VMs worked on at once, up to the fleet's cap."""
 
 seconds = _bounded(
-    float, "a number of seconds", lambda value: 0 < value < math.inf, "more than 0 seconds"
+    float,
+    "a number of seconds",
+    lambda value: 0 < value <= MAX_SECONDS,
+    f"more than 0 and at most {MAX_SECONDS:.0f} (10 years)",
 )
-"""``--timeout``: any finite time."""
+"""``--timeout``, ``--wait-for-lock``: any time up to 10 years."""
 
 interval = _bounded(
     float, "a number of seconds", lambda value: 0 < value <= 3600, "more than 0 and at most 3600"
@@ -62,13 +67,18 @@ interval = _bounded(
 
 
 def duration(text: str) -> timedelta:
-    """``--fresh-within``: seconds, or a number and s, m, h or d (``90m``, ``20h``, ``2d``)."""
+    """``--fresh-within``, ``--max-age``, ``--expiring-within``: seconds, or a number and s, m,
+    h or d (``90m``, ``20h``, ``2d``); above 0 and at most 10 years (``3650d``)."""
     found = _DURATION.fullmatch(text.strip().lower())
     if found is None:
         raise argparse.ArgumentTypeError(
             f"not a duration: {text!r} (seconds, or a number and s, m, h or d: 90m, 20h, 2d)"
         )
-    total = float(found[1]) * _UNIT_SECONDS[found[2]]
+    total = float(found[1]) * _UNIT_SECONDS[found[2]]  # digits alone: inf at worst, never nan
     if total <= 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    if total > MAX_SECONDS:  # beyond it, a date computed from the span overflows
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_SPAN.days}d (10 years), not {text.strip()}"
+        )
     return timedelta(seconds=total)

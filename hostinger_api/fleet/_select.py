@@ -18,6 +18,9 @@ from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import 
 DEFAULT_CONCURRENCY = 8
 """VMs worked on at once: each costs a poll every few seconds, which the rate limit can carry."""
 MAX_CONCURRENCY = 64
+MAX_SPAN = timedelta(days=3650)
+"""The longest span a job or an audit takes (10 years): no snapshot lives that long, and dates
+computed from a far longer one fall outside what ``datetime`` holds."""
 
 Vm = VPSV1VirtualMachineVirtualMachineResource
 VmIds = Optional[Iterable[Union[int, Vm]]]
@@ -43,16 +46,22 @@ def check_client(client: object) -> None:
         raise ApiTypeError(f"client must be an ApiClient, not {type(client).__name__}")
 
 
-def check_fresh_within(fresh_within: object) -> Optional[timedelta]:
-    if fresh_within is None:
+def check_span(name: str, value: object, *, optional: bool) -> Optional[timedelta]:
+    """A span argument (``fresh_within``, ``max_age``, ``expiring_within``): a timedelta above 0
+    and at most ``MAX_SPAN``; None where ``optional``."""
+    if value is None and optional:
         return None
-    if not isinstance(fresh_within, timedelta):
-        raise ApiTypeError(
-            f"fresh_within must be a datetime.timedelta, not {type(fresh_within).__name__}"
-        )
-    if fresh_within <= timedelta(0):
-        raise ApiValueError(f"fresh_within must be more than 0, not {fresh_within}")
-    return fresh_within
+    if not isinstance(value, timedelta):
+        raise ApiTypeError(f"{name} must be a datetime.timedelta, not {type(value).__name__}")
+    if value <= timedelta(0):
+        raise ApiValueError(f"{name} must be more than 0, not {value}")
+    if value > MAX_SPAN:
+        raise ApiValueError(f"{name} must be at most {MAX_SPAN.days} days (10 years), not {value}")
+    return value
+
+
+def check_fresh_within(fresh_within: object) -> Optional[timedelta]:
+    return check_span("fresh_within", fresh_within, optional=True)
 
 
 def check_vms(vms: VmIds) -> VmEntries:
@@ -151,4 +160,3 @@ def _id_of(entry: Union[int, Vm]) -> int:
 def _matches(vm: Vm, patterns: list[str]) -> bool:
     hostname = (vm.hostname or "").lower()
     return any(fnmatch.fnmatchcase(hostname, pattern.lower()) for pattern in patterns)
-

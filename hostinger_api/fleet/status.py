@@ -42,7 +42,7 @@ from hostinger_api.api.vps_backups_api import VPSBackupsApi
 from hostinger_api.api.vps_snapshots_api import VPSSnapshotsApi
 from hostinger_api.api.vps_virtual_machine_api import VPSVirtualMachineApi
 from hostinger_api.api_client import ApiClient
-from hostinger_api.exceptions import ApiTypeError, ApiValueError, NotFoundException
+from hostinger_api.exceptions import ApiTypeError, NotFoundException
 from hostinger_api.fleet._lookup import snapshot_missing
 from hostinger_api.fleet._select import (
     DEFAULT_CONCURRENCY,
@@ -52,6 +52,7 @@ from hostinger_api.fleet._select import (
     check_client,
     check_concurrency,
     check_match,
+    check_span,
     check_vms,
     chosen_vms,
 )
@@ -102,6 +103,7 @@ def snapshot_status(
     :param match: hostname globs (``"web-*"``, case-insensitive): only VMs matching one of them.
     :param max_age: a snapshot older than this is ``stale``; None: any age will do.
     :param expiring_within: a snapshot expiring within this is ``expiring`` (default 2 days).
+        Both spans are above 0 and at most 10 years (``MAX_SPAN``).
     :param backups: also read each VM's newest backup (one more GET per VM).
     :param concurrency: VMs checked at once, 1 to 64.
     :param timeout: seconds for the whole audit; a VM not checked in time is ``unknown``.
@@ -150,8 +152,8 @@ class _Audit:
     ) -> _Audit:
         check_client(client)
         ids, patterns = check_vms(vms), check_match(match)
-        max_age = _span("max_age", max_age, optional=True)
-        expiring = _span("expiring_within", expiring_within, optional=False)
+        max_age = check_span("max_age", max_age, optional=True)
+        expiring = check_span("expiring_within", expiring_within, optional=False)
         assert expiring is not None
         if not isinstance(backups, bool):
             raise ApiTypeError(f"backups must be True or False, not {type(backups).__name__}")
@@ -325,13 +327,3 @@ class _VmCheck:
                 listed = VPSBackupsApi(client).get_backups_v1(self.vm_id)
             times = [b.created_at for b in listed.data or [] if b.created_at is not None]
             self.backup_at = max(times, default=None)
-
-
-def _span(name: str, value: object, *, optional: bool) -> Optional[timedelta]:
-    if value is None and optional:
-        return None
-    if not isinstance(value, timedelta):
-        raise ApiTypeError(f"{name} must be a datetime.timedelta, not {type(value).__name__}")
-    if value <= timedelta(0):
-        raise ApiValueError(f"{name} must be more than 0, not {value}")
-    return value
