@@ -200,12 +200,16 @@ class ApiClient:
         method: str,
         body: Any,
         request_auth: Mapping[str, Any] | None,
+        accept_json: bool = False,
     ) -> dict[str, str]:
-        """The headers of a request: the client's, ``header_params``, and the credentials (which
-        may go into ``queries`` instead, when an auth setting says so)."""
+        """The headers of a request: the client's, ``Accept: application/json`` if asked,
+        ``header_params``, and the credentials (which may go into ``queries`` instead, when an
+        auth setting says so)."""
         headers = self.default_headers.copy()
         if self.cookie:
             headers["Cookie"] = self.cookie
+        if accept_json:
+            headers["Accept"] = "application/json"
         if header_params:
             for name, value in header_params.items():
                 if value is not None:
@@ -232,20 +236,21 @@ class ApiClient:
         method: str,
         path: str,
         queries: list[tuple[str, Any]],
-        header_params: Mapping[str, Any],
+        header_params: Mapping[str, Any] | None,
         request_auth: Mapping[str, Any] | None,
         request_timeout: RequestTimeout,
         preload: bool,
     ) -> rest.RESTResponse:
         """What ``param_serialize`` and then ``call_api`` do for an operation of the API classes
-        (no body, no form, the bearer token), by position: this runs on every call.
+        (JSON accepted, no body, no form, the bearer token), by position: this runs on every call.
 
         ``path`` has its parameters in place; ``queries`` is the caller's own new list (an auth
-        setting may add to it). The API classes call the two public steps instead when a
-        subclass or the instance replaces one of them (``steps_replaced``).
+        setting may add to it); ``header_params`` are the caller's, beyond ``Accept``. The API
+        classes call the two public steps instead when a subclass or the instance replaces one
+        of them (``steps_replaced``).
         """
         headers = self._headers(
-            header_params, queries, _API_TOKEN, path, method, None, request_auth
+            header_params, queries, _API_TOKEN, path, method, None, request_auth, True
         )
         url = self.configuration.host.rstrip("/") + path
         if queries:

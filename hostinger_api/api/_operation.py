@@ -101,22 +101,20 @@ class ApiBase:
         request_timeout, request_auth, content_type, extra, host_index = options
         if type(host_index) is not int or host_index != 0:
             _check_host_index(host_index)
-        headers: dict[str, Any] = {"Accept": _ACCEPT_JSON}
         if content_type is not None:
-            headers["Content-Type"] = content_type
-        if extra:
-            headers.update(extra)
+            extra = {"Content-Type": content_type, **(extra or {})}
         client = self.api_client
         if not steps_replaced(client):
             return client._send_operation(
                 operation.method,
                 operation.fill(ids),
                 query_params,
-                headers,
+                extra,
                 request_auth,
                 request_timeout,
                 preload,
             )
+        headers: dict[str, Any] = {"Accept": _ACCEPT_JSON, **(extra or {})}
         method, url, header_params, body, post_params = client.param_serialize(
             method=operation.method,
             resource_path=operation.path,
