@@ -40,6 +40,7 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from urllib3.util import parse_url
 
+from hostinger_api._header_watch import watch_headers
 from hostinger_api.configuration import Configuration
 from hostinger_api.exceptions import (
     PROXY_CREDENTIALS_HINT,
@@ -113,6 +114,7 @@ def build_pool_manager(
         _check_tls_settings(configuration)
     if not configuration.verify_ssl:
         _quiet_https(manager)
+    watch_headers(manager)
     return manager
 
 

@@ -54,6 +54,7 @@ from hostinger_api._connections import (
     transport_error,
     tunnel_refusal,
 )
+from hostinger_api._header_watch import calls as heads
 from hostinger_api._headers import retry_after_seconds
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import (
@@ -290,6 +291,7 @@ class RESTClientObject:
                     where = url[len(origin) :] or "/"
                 else:
                     sender, where = self.pool_manager, url
+                heads.ends = ends  # the wait for the status line and headers ends then too
                 response = sender.urlopen(
                     method,
                     where,
@@ -313,6 +315,8 @@ class RESTClientObject:
                 gate.settle(ticket, None, None)
                 failure = _failure_kind(error)
                 timed_out = isinstance(cause_of(error), (ReadTimeoutError, TimeoutError))
+                if not timed_out and ends is not None and time.monotonic() >= ends:
+                    raise _out_of_time(method, url, budget) from None  # its head was cut off
                 wait = None
                 if (
                     failure is not None

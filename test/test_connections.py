@@ -37,9 +37,10 @@ SLACK = 2.0
 
 @contextlib.contextmanager
 def trickling_server(
-    *, chunked: bool = False, step: float = STEP, trickled: int = 1000
+    *, chunked: bool = False, step: float = STEP, trickled: int = 1000, head_too: bool = False
 ) -> Iterator[str]:
-    """A server that sends the headers of a 200 at once, then the body one byte per ``step``.
+    """A server that sends the headers of a 200 at once (``head_too``: one byte per ``step``
+    too), then the body one byte per ``step``.
 
     Each connection is served in its own thread, one request after another, until the test
     ends; what it answers depends on the method (a snapshot for GET, an action for POST).
@@ -64,9 +65,14 @@ def trickling_server(
                 framing = (
                     b"Transfer-Encoding: chunked" if chunked else b"Content-Length: %d" % len(body)
                 )
-                connection.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + framing + b"\r\n\r\n"
-                )
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + framing
+                head += b"\r\n\r\n"
+                for index in range(len(head) if head_too and pause else 0):
+                    if stop.wait(pause):
+                        return
+                    connection.sendall(head[index : index + 1])
+                if not (head_too and pause):
+                    connection.sendall(head)
                 for index in range(len(body)):
                     if stop.wait(pause):
                         return
@@ -195,3 +201,34 @@ def test_a_read_timeout_within_the_budget_stays_a_read_timeout() -> None:
     assert took < 10  # two attempts of 0.3 s waits and a backoff, far from the budget of 30 s
     assert "budget" not in str(raised.value)
     assert "Timed out" in str(raised.value)
+
+
+@pytest.mark.parametrize("operation", ["get_snapshot_v1", "create_snapshot_v1"])
+def test_trickled_headers_are_cut_off_when_the_budget_runs_out(operation: str) -> None:
+    with trickling_server(head_too=True) as url:
+        call = getattr(snapshots_for(url, budget=3.0), operation)
+        started = time.monotonic()
+        with pytest.raises(ApiTimeoutError) as raised:
+            call(VM)
+        took = time.monotonic() - started
+    assert 2.5 < took < 3 + SLACK  # the status line and headers alone would take 10 s
+    assert "budget of 3 s ran out" in str(raised.value)
+    assert TOKEN not in str(raised.value)
+
+
+def test_a_deadline_cuts_off_trickled_headers_too() -> None:
+    with trickling_server(head_too=True) as url:
+        snapshots = snapshots_for(url, budget=None)
+        started = time.monotonic()
+        with pytest.raises(ApiTimeoutError) as raised, deadline(2.0):
+            snapshots.create_snapshot_v1(VM)
+        took = time.monotonic() - started
+    assert 1.5 < took < 2 + SLACK
+    assert "deadline passed" in str(raised.value)
+
+
+def test_headers_that_arrive_within_the_budget_are_read() -> None:
+    with trickling_server(head_too=True, step=0.003) as url:  # under a second, body included
+        snapshots = snapshots_for(url, budget=30.0)
+        assert snapshots.get_snapshot_v1(VM).id == 325
+        assert snapshots.create_snapshot_v1(VM).id == 8123712

@@ -1,0 +1,116 @@
+"""The call's end bounds the wait for the status line and headers, not only each read.
+
+A read timeout bounds each wait for data: a server (or a middlebox) that sends its status line
+and headers one byte every few seconds never trips it, and http.client reads them in one
+blocking call that nothing else can cut. So while a connection waits for its answer's head, it
+is registered here with the moment its call must end (``calls.ends``, set by the transport for
+each attempt); a watcher thread, started on first use, shuts the socket down when that moment
+passes, and the read in progress fails at once. The transport then reports the call's budget (or
+deadline) as run out. Registering costs a dictionary entry per request; the watcher looks every
+``LOOK_EVERY`` seconds, so a cut comes that much late at most.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from typing import Any, Optional
+
+import urllib3
+from urllib3.connection import HTTPConnection
+
+LOOK_EVERY = 0.1
+"""Seconds between two looks of the watcher at the connections waiting for a head."""
+
+calls = threading.local()
+"""``calls.ends``: the ``time.monotonic()`` by which this thread's current attempt must end."""
+
+_Record = tuple[float, Optional[socket.socket]]
+_waiting: dict[HTTPConnection, _Record] = {}
+_CUT: _Record = (0.0, None)
+"""What the watcher leaves in ``_waiting`` for a connection whose head it cut off."""
+
+
+class HeadCutOff(OSError):
+    """The call's end came while its answer's status line and headers were still arriving."""
+_watcher_started = False
+_start_lock = threading.Lock()
+
+
+class _HeaderWatch(HTTPConnection):
+    """A connection whose wait for the answer's head ends when its call must end."""
+
+    def getresponse(self) -> Any:  # urllib3's HTTPResponse, typed as urllib3 types it
+        ends: Optional[float] = getattr(calls, "ends", None)
+        if ends is None:
+            return super().getresponse()
+        if not _watcher_started:
+            _start_watcher()
+        record: _Record = (ends, self.sock)
+        _waiting[self] = record
+        try:
+            response = super().getresponse()
+        finally:
+            waited = _waiting.pop(self, None)
+        if waited is not record:  # cut off: http.client may have made a response of a part
+            response.close()
+            raise HeadCutOff("the call's end came while the answer's head was arriving")
+        return response
+
+
+def _watch() -> None:
+    """Shut down the socket of every head still awaited when its call's end has passed."""
+    while True:
+        time.sleep(LOOK_EVERY)
+        now = time.monotonic()
+        for connection, record in _waiting.copy().items():
+            ends, sock = record
+            if ends <= now and sock is not None and _waiting.get(connection) is record:
+                with contextlib.suppress(OSError):  # closed meanwhile
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # TLS too: the socket below
+                if _waiting.get(connection) is record:
+                    _waiting[connection] = _CUT
+
+
+def _start_watcher() -> None:
+    global _watcher_started
+    with _start_lock:
+        if not _watcher_started:
+            threading.Thread(target=_watch, name="hostinger_api-header-watch", daemon=True).start()
+            _watcher_started = True
+
+
+def _forget_in_child() -> None:
+    """In a child of ``os.fork()``: no watcher thread came along, and no wait is the child's."""
+    global _watcher_started, _start_lock
+    _watcher_started = False
+    _start_lock = threading.Lock()
+    _waiting.clear()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
+_watched_classes: dict[type, type] = {}
+
+
+def _watched(cls: type) -> type:
+    """``cls`` (a pool class) with connections that watch their wait for a head."""
+    watched = _watched_classes.get(cls)
+    if watched is None:
+        connection = cls.ConnectionCls  # type: ignore[attr-defined]
+        watching = type(f"Watched{connection.__name__}", (_HeaderWatch, connection), {})
+        watched = type(f"Watched{cls.__name__}", (cls,), {"ConnectionCls": watching})
+        _watched_classes[cls] = watched
+    return watched
+
+
+def watch_headers(manager: urllib3.PoolManager) -> None:
+    """Make every pool of ``manager`` (direct, proxied, SOCKS, HTTP or HTTPS) watch its heads."""
+    manager.pool_classes_by_scheme = {
+        scheme: _watched(cls) for scheme, cls in manager.pool_classes_by_scheme.items()
+    }
