@@ -92,6 +92,10 @@ class RateLimitHeaders:
 _NONE = RateLimitHeaders()
 
 
+RATE_LIMIT_NAMES = frozenset({"x-ratelimit-remaining", "ratelimit", "ratelimit-remaining"})
+"""The lowercased names of the fields whose presence says an answer speaks of a rate limit."""
+
+
 def has_rate_limit_fields(headers: Mapping[str, str]) -> bool:
     """Whether any rate-limit field is present: a cheap test for the per-call path.
 
@@ -101,9 +105,7 @@ def has_rate_limit_fields(headers: Mapping[str, str]) -> bool:
     names = getattr(headers, "_container", None)
     if not isinstance(names, dict):
         names = {name.lower() for name in headers}
-    return (
-        "x-ratelimit-remaining" in names or "ratelimit" in names or "ratelimit-remaining" in names
-    )
+    return not RATE_LIMIT_NAMES.isdisjoint(names)
 
 
 def read_rate_limit(

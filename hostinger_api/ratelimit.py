@@ -31,7 +31,12 @@ from dataclasses import dataclass
 from typing import Optional
 
 from hostinger_api._checks import is_number
-from hostinger_api._headers import has_rate_limit_fields, read_rate_limit, retry_after_seconds
+from hostinger_api._headers import (
+    RATE_LIMIT_NAMES,
+    has_rate_limit_fields,
+    read_rate_limit,
+    retry_after_seconds,
+)
 from hostinger_api._ratelimit_learn import LimitModel
 from hostinger_api.exceptions import ApiValueError, TooManyRequestsException
 from hostinger_api.retry import DEFAULT_MAX_PAUSE, STOP_POLL
@@ -181,14 +186,16 @@ class RateGate:
         (the ``time.monotonic()`` moment it ends; 0 or a past moment: none)."""
         if not self._learn:
             return 0.0
-        if (
-            not self.engaged
-            and status != 429
-            and (headers is None or not has_rate_limit_fields(headers))
-        ):
-            self._quiet_successes += status is not None
-            self.unticketed -= ticket is None
-            return 0.0
+        if not self.engaged and status != 429:
+            names = getattr(headers, "_container", None)  # urllib3's, lowercased: every answer
+            if headers is None or (
+                RATE_LIMIT_NAMES.isdisjoint(names)
+                if type(names) is dict
+                else not has_rate_limit_fields(headers)
+            ):
+                self._quiet_successes += status is not None
+                self.unticketed -= ticket is None
+                return 0.0
         with self._lock:
             now = time.monotonic()
             if not self.engaged:
