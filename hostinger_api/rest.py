@@ -331,6 +331,9 @@ class RESTClientObject:
                         _logger.debug("%s in %.1f ms", failed.reason, _ms_since(started))
                     raise failed from None
                 what = "a timeout" if isinstance(cause_of(error), Urllib3TimeoutError) else failure
+            except ValueError:  # http.client refused a header value (its text holds the token)
+                gate.settle(ticket, None, None)
+                what = None  # raised below, outside this block, so that it carries no context
             except BaseException:  # out of time, an undecodable body, Ctrl-C: nothing to learn
                 gate.settle(ticket, None, None)
                 raise
@@ -365,6 +368,12 @@ class RESTClientObject:
                     continue
                 _discard(response)
                 what = f"status {status}"
+            if what is None or wait is None:
+                raise ApiValueError(
+                    f"Not sent: a header of {method} {url} holds a character that HTTP headers "
+                    "cannot carry (in the token, or a header passed in _headers): look for a "
+                    "line break, a byte-order mark or a character outside Latin-1"
+                )
             retries += 1
             _logger.info(
                 "Retrying %s %s after %s (attempt %d of %d) in %.2f s",

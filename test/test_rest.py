@@ -763,3 +763,18 @@ def test_the_default_worst_case_of_one_call_is_within_three_minutes():
     configuration = Configuration()
     one_attempt = configuration.connect_timeout + configuration.read_timeout
     assert policy.budget >= one_attempt, "the budget leaves a whole default attempt room"
+
+
+@pytest.mark.parametrize("token", ["\ufeff" + TOKEN, TOKEN + "\u20ac", TOKEN + "\n", "x\r\ny"])
+def test_a_token_http_cannot_carry_is_our_error_and_never_shown(fake, token):
+    configuration = fake.configuration()
+    configuration.access_token = token
+    with ApiClient(configuration) as client, pytest.raises(ApiValueError) as raised:
+        VPSSnapshotsApi(client).get_snapshot_v1(VM)
+    error = raised.value
+    assert str(error).startswith("Not sent: a header of GET ")
+    assert error.__context__ is None
+    assert error.__cause__ is None
+    assert token.strip() not in repr(error)
+    assert token.strip() not in str(error)
+    assert fake.requests == []
