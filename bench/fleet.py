@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from fake_process import FakeProcess
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 TOKEN = "bench-token"
@@ -112,34 +114,6 @@ def serve(setting: Setting, seed: int) -> None:
                     "snapshots": sum(1 for vm in vms if fake.snapshot(int(vm["id"]))),
                 }
                 print(json.dumps(stats), flush=True)
-
-
-class Server:
-    """A fresh fake in a subprocess."""
-
-    def __init__(self, setting: Setting, arguments: list[str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__)), "--serve", *arguments],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://"):
-            raise SystemExit("the fake did not start")
-
-    def stats(self) -> dict[str, int]:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write("stats\n")
-        self.process.stdin.flush()
-        return dict(json.loads(self.process.stdout.readline()))
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
 
 
 # -- the contenders, each in its own process -----------------------------------------------------
@@ -242,7 +216,7 @@ def contend(python: str, name: str, url: str, arguments: list[str]) -> dict[str,
 def measure(
     name: str, python: str, setting: Setting, arguments: list[str]
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    server = Server(setting, arguments)
+    server = FakeProcess(__file__, arguments)
     try:
         result = contend(python, name, server.url, arguments)
         return result, server.stats()

@@ -27,6 +27,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Optional
 
+from fake_process import FakeProcess
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 TOKEN = "bench-token"
@@ -76,36 +78,8 @@ def serve(setting: Setting) -> None:
                 print(json.dumps(stats), flush=True)
 
 
-class Server:
-    """A fresh fake in a subprocess."""
-
-    def __init__(self, arguments: list[str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__)), "--serve", *arguments],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        self.url = self.process.stdout.readline().strip()
-        if not self.url.startswith("http://"):
-            raise SystemExit("the fake did not start")
-
-    def stats(self) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write("stats\n")
-        self.process.stdin.flush()
-        return dict(json.loads(self.process.stdout.readline()))
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
-
-
 def run_once(arguments: list[str]) -> dict[str, Any]:
-    server = Server(arguments)
+    server = FakeProcess(__file__, arguments)
     try:
         env = {**os.environ, "HOSTINGER_API_TOKEN": TOKEN}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
