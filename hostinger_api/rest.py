@@ -96,18 +96,33 @@ _logger = logging.getLogger("hostinger_api")
 def build_timeout(request_timeout: RequestTimeout, configuration: Configuration) -> urllib3.Timeout:
     """Turn ``_request_timeout`` (None, seconds, or a (connect, read) pair) into a Timeout."""
     if request_timeout is None:
-        return urllib3.Timeout(
+        return _Timeout(
             connect=configuration.connect_timeout, read=configuration.read_timeout
         )
     if isinstance(request_timeout, tuple):
         if len(request_timeout) != 2:
             raise ApiValueError("_request_timeout must be seconds or a (connect, read) pair")
         connect, read = request_timeout
-        return urllib3.Timeout(
+        return _Timeout(
             connect=positive_seconds("_request_timeout's connect timeout", connect),
             read=positive_seconds("_request_timeout's read timeout", read),
         )
-    return urllib3.Timeout(total=positive_seconds("_request_timeout", request_timeout))
+    return _Timeout(total=positive_seconds("_request_timeout", request_timeout))
+
+
+class _Timeout(urllib3.Timeout):
+    """urllib3's ``Timeout``, copied without checking its values again.
+
+    urllib3 copies a request's timeout twice per attempt and checks every value of each copy;
+    ours were checked once, when built (``build_timeout``). The copy is what urllib3 starts its
+    connect timer on, so a copy starts with none.
+    """
+
+    def clone(self) -> urllib3.Timeout:
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy._start_connect = None
+        return copy
 
 
 class RESTResponse(io.IOBase):
