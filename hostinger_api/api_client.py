@@ -72,6 +72,10 @@ def _content_type(headers: Mapping[str, str]) -> str | None:
     return found[1] if len(found) == 2 else ", ".join(found[1:])
 
 
+_PLAIN_JSON = ["Content-Type", "application/json"]
+"""How urllib3 keeps the usual ``Content-Type: application/json`` (its name as sent, its value)."""
+
+
 def _is_json(content_type: str | None) -> bool:
     if content_type is None or content_type == "application/json":
         return True
@@ -356,8 +360,7 @@ class ApiClient:
             if isinstance(model, _MODEL_CLASS):
                 headers = response_data.headers
                 names = getattr(headers, "_container", None)  # see _content_type
-                found = names.get("content-type") if type(names) is dict else None
-                if (found is not None and len(found) == 2 and found[1] == "application/json") or (
+                if (type(names) is dict and names.get("content-type") == _PLAIN_JSON) or (
                     _is_json(_content_type(headers))
                 ):
                     try:  # model_validate_json, without its frame: nothing else to pass it

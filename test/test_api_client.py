@@ -142,6 +142,19 @@ def test_a_2xx_body_that_cannot_be_read_is_a_decode_error(fake, snapshots, body,
     assert caught.value.headers["Content-Length"] == str(len(body))
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Type": "application/json"},  # the usual one, recognised without a regex
+        {"Content-Type": "Application/JSON; charset=utf-8"},
+        {"Content-Type": "application/problem+json"},
+    ],
+)
+def test_a_200_model_in_any_json_content_type_loads(fake, snapshots, headers):
+    fake.respond_with(200, {"id": 7, "restore_time": 60}, headers=headers)
+    assert snapshots.get_snapshot_v1(VM).restore_time == 60
+
+
 def test_a_2xx_with_new_fields_and_states_still_loads(fake, snapshots):
     fake.respond_with(200, {"id": 9, "name": "create_snapshot", "state": "thinking", "eta": 30})
     action = snapshots.create_snapshot_v1(VM)
