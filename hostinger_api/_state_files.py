@@ -28,7 +28,7 @@ def folder_problem(folder: str) -> Optional[OSError]:
         return error
     if not stat.S_ISDIR(info.st_mode):
         return NotADirectoryError(errno.ENOTDIR, "not a folder")
-    if not hasattr(os, "geteuid"):  # Windows: no owners and modes to check
+    if not hasattr(os, "geteuid"):  # pragma: no cover  (Windows: no owners and modes to check)
         return None
     if info.st_uid != os.geteuid():
         return PermissionError(
