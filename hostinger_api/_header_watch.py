@@ -31,7 +31,9 @@ calls = threading.local()
 _Record = tuple[float, Optional[socket.socket]]
 _waiting: dict[HTTPConnection, _Record] = {}
 _CUT: _Record = (0.0, None)
-"""What the watcher leaves in ``_waiting`` for a connection whose head it cut off."""
+"""What the watcher leaves in ``_waiting`` for a connection whose head it cuts off."""
+_taking = threading.Lock()
+"""Held while a record leaves ``_waiting``: the head arrived, or the watcher marks it cut."""
 
 
 class HeadCutOff(OSError):
@@ -54,7 +56,8 @@ class _HeaderWatch(HTTPConnection):
         try:
             response = super().getresponse()
         finally:
-            waited = _waiting.pop(self, None)
+            with _taking:
+                waited = _waiting.pop(self, None)
         if waited is not record:  # cut off: http.client may have made a response of a part
             response.close()
             raise HeadCutOff("the call's end came while the answer's head was arriving")
@@ -68,11 +71,15 @@ def _watch() -> None:
         now = time.monotonic()
         for connection, record in _waiting.copy().items():
             ends, sock = record
-            if ends <= now and sock is not None and _waiting.get(connection) is record:
+            if ends > now or sock is None:
+                continue
+            with _taking:  # marked before the cut, so that the reader it wakes finds the mark
+                cut = _waiting.get(connection) is record
+                if cut:
+                    _waiting[connection] = _CUT
+            if cut:
                 with contextlib.suppress(OSError):  # closed meanwhile
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)  # TLS too: the socket below
-                if _waiting.get(connection) is record:
-                    _waiting[connection] = _CUT
 
 
 def _start_watcher() -> None:
@@ -85,9 +92,10 @@ def _start_watcher() -> None:
 
 def _forget_in_child() -> None:
     """In a child of ``os.fork()``: no watcher thread came along, and no wait is the child's."""
-    global _watcher_started, _start_lock
+    global _watcher_started, _start_lock, _taking
     _watcher_started = False
     _start_lock = threading.Lock()
+    _taking = threading.Lock()
     _waiting.clear()
 
 

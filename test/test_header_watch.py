@@ -1,0 +1,47 @@
+"""The watcher that cuts off an answer's head at the call's end: no leak, and renewed after fork.
+
+The cuts themselves (a trickled status line and headers, plain and through a deadline) are
+tested with the trickling server in test_connections.py.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from support import VM
+from test_connections import SLACK, snapshots_for, trickling_server
+
+from hostinger_api import ApiClient, ApiTimeoutError, VPSSnapshotsApi, _header_watch
+from hostinger_api.testing import FakeHostingerApi
+
+
+def test_nothing_stays_registered_after_calls_that_ended(fake: FakeHostingerApi) -> None:
+    with ApiClient(fake.configuration()) as client:
+        snapshots = VPSSnapshotsApi(client)
+
+        def calls() -> None:
+            for _ in range(50):
+                snapshots.create_snapshot_v1(VM)
+
+        threads = [threading.Thread(target=calls) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(fake.requests) == 200
+    assert _header_watch._waiting == {}
+
+
+def test_a_forked_child_starts_its_own_watcher() -> None:
+    _header_watch._forget_in_child()  # what a child of os.fork() runs: it has no watcher thread
+    assert not _header_watch._watcher_started
+    with trickling_server(head_too=True) as url:
+        started = time.monotonic()
+        with pytest.raises(ApiTimeoutError, match="budget of 2 s ran out"):
+            snapshots_for(url, budget=2.0).get_snapshot_v1(VM)
+        assert time.monotonic() - started < 2 + SLACK
+    assert _header_watch._watcher_started
+    watchers = [t for t in threading.enumerate() if t.name == "hostinger_api-header-watch"]
+    assert watchers  # the old one lives on in this process too: the child would have one
