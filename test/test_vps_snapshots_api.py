@@ -260,3 +260,17 @@ def test_request_auth_in_the_query_goes_into_the_url(fake, snapshots):
     (request,) = fake.requests
     assert request.query == {"api_token": ["q"]}
     assert request.header("Authorization") is None
+
+
+def test_a_call_api_that_leaves_the_body_unread_still_gives_the_model(fake):
+    """A replaced call_api may return the response unread, as generated code's does by default:
+    the plain form reads it before deserializing."""
+    from hostinger_api import ApiClient
+
+    class Lazy(ApiClient):
+        def call_api(self, *args, **kwargs):
+            kwargs["_preload_content"] = False
+            return super().call_api(*args, **kwargs)
+
+    with Lazy(fake.configuration()) as client:
+        assert VPSSnapshotsApi(client).get_snapshot_v1(VM).id is not None
