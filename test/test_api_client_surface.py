@@ -45,7 +45,7 @@ needs_generated = pytest.mark.skipif(
 )
 
 # Run by each interpreter as it is; prints what each helper answered, per case, as JSON.
-_HELPERS = r'''
+_HELPERS = r"""
 import datetime, decimal, enum, json
 from urllib.parse import parse_qsl, urlsplit
 from pydantic import SecretStr
@@ -229,7 +229,7 @@ out["Configuration.get_default after set_default"] = Configuration.get_default()
 copy = Configuration.get_default_copy()
 out["Configuration.get_default_copy"] = [copy is settings, copy.host, copy.access_token]
 print(json.dumps(out))
-'''
+"""
 
 DIFFERENT = {
     "user_agent": "each package sends its own version",
