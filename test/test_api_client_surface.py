@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import urllib3
 from support import VM
 from test_vps_virtual_machine_api import GENERATED_PYTHON
 
@@ -36,6 +37,7 @@ from hostinger_api import (
     UnprocessableEntityException,
     VPSV1SnapshotSnapshotResource,
 )
+from hostinger_api import VPSV1ActionActionResource as Action
 from hostinger_api.rest import RESTResponse
 
 PATH = "/api/vps/v1/virtual-machines/{virtualMachineId}/snapshot"
@@ -540,3 +542,43 @@ def test_call_api_takes_a_timeout_and_the_token_never_shows(fake, api_client, ca
     assert [r.header("Authorization") for r in fake.requests] == ["<redacted>"] * 3
     assert fake.token not in caplog.text
     assert all(fake.token not in repr(record.args) for record in caplog.records)
+
+
+def test_deserialize_takes_typed_containers_and_names_them_in_errors():
+    """``List[X]`` and ``Dict[str, X]`` as types (not only as names), as a user's own
+    ``response_types_map`` may give them; an item that does not fit is named in the error."""
+    api_client = ApiClient()
+    actions = api_client.deserialize('[{"id": 1}, {"id": 2}]', list[Action], "application/json")
+    assert [action.id for action in actions] == [1, 2]
+    counts = api_client.deserialize('{"a": 1}', dict[str, int], "application/json")
+    assert counts == {"a": 1}
+    with pytest.raises(ApiValueError, match=r"List\[VPSV1ActionActionResource\]: item 1: id"):
+        api_client.deserialize('[{"id": 1}, {"id": "x"}]', list[Action], "application/json")
+    with pytest.raises(ApiValueError, match=r"Dict\[str, int\]: item 'a' is null"):
+        api_client.deserialize('{"a": null}', dict[str, int], "application/json")
+    with pytest.raises(ApiValueError, match="Cannot deserialize into"):
+        api_client.deserialize("[1]", frozenset, "application/json")
+
+
+def test_response_deserialize_another_2xx_that_does_not_fit_and_error_bodies_of_odd_types(
+    fake, api_client
+):
+    fake.respond_with(201, {"id": "many"})
+    with pytest.raises(ResponseDecodeError, match="id"):
+        api_client.response_deserialize(_sent(api_client, "POST"), {"201": Action})
+    for types in ({"404": "int"}, {"404": "NoSuchModel"}, {"404": Action}):
+        fake.respond_with(404, b"<html>not found</html>", headers={"Content-Type": "text/html"})
+        with pytest.raises(NotFoundException) as raised:
+            api_client.response_deserialize(_sent(api_client), types)
+        assert raised.value.data is None
+        assert raised.value.body == "<html>not found</html>"
+
+
+def test_response_deserialize_a_response_without_content_type():
+    """A response user code built itself (a cached one, say): no Content-Type is read as JSON."""
+    raw = urllib3.HTTPResponse(body=b'{"id": 5}', status=200, headers={}, preload_content=False)
+    response = RESTResponse(raw, "GET", "http://h.test/x")
+    response.read()
+    answer = ApiClient().response_deserialize(response, {"200": VPSV1SnapshotSnapshotResource})
+    assert answer.data == VPSV1SnapshotSnapshotResource(id=5)
+    assert ApiClient().response_deserialize(response, {"200": "Dict[str, int]"}).data == {"id": 5}
