@@ -581,3 +581,59 @@ def test_an_override_does_what_it_does_in_4_3_1(both, kind):
     assert their_results[kind][4][2] == ["error", "NotFoundException", 404]
     assert our_results[kind] == their_results[kind]
     assert our_requests[kind] == their_requests[kind]
+
+
+_PER_CALL = """
+import sys, hostinger_api as h
+seen = []
+class Deserialize(h.ApiClient):
+    def response_deserialize(self, response_data, response_types_map=None):
+        named = {k: v if isinstance(v, str) else "class " + v.__name__ for k, v in
+                 response_types_map.items()}
+        seen.append(named)
+        return super().response_deserialize(response_data, response_types_map)
+api = h.VPSSnapshotsApi(Deserialize(h.Configuration(host=sys.argv[1], access_token=sys.argv[2])))
+headers = {"User-Agent": "nightly/2"}
+api.get_snapshot_v1_with_http_info(1268054, _content_type="application/json", _headers=headers)
+print(sorted(seen[0].items()))
+"""
+
+
+@pytest.mark.skipif(not GENERATED_PYTHON.exists(), reason="4.3.1 lives in its own venv")
+def test_what_differs_from_4_3_1_per_call(tmp_path):
+    """Seen by user code, and kept (not bugs, as far as this project's docs go):
+    ``_headers`` may replace the User-Agent (4.3.1's default headers win over them);
+    ``_content_type`` is sent as Content-Type (4.3.1 drops it on these bodiless operations);
+    an overridden ``response_deserialize`` gets the model class under "200" and no entries
+    for the error statuses (4.3.1 passes type names, with 401 and 500 mapped to its
+    ``InlineObject1`` and ``InlineObject``)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HOSTINGER_API")}
+    environment["HOSTINGER_API_STATE_DIR"] = str(tmp_path / "state")
+    seen = {}
+    for name, python in (("ours", Path(sys.executable)), ("theirs", GENERATED_PYTHON)):
+        with FakeHostingerApi(vms=[VM], token=TOKEN) as fake:
+            fake.set_snapshot(VM)
+            output = subprocess.run(
+                [str(python), "-I", "-c", _PER_CALL, fake.url, TOKEN],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=tmp_path,
+                env=environment,
+            )
+            assert output.returncode == 0, output.stderr[-2000:]
+            (request,) = fake.requests
+            agent, content_type = request.header("User-Agent"), request.header("Content-Type")
+            seen[name] = (agent, content_type, output.stdout.strip())
+    assert seen["ours"] == (
+        "nightly/2",
+        "application/json",
+        "[('200', 'class VPSV1SnapshotSnapshotResource')]",
+    )
+    assert seen["theirs"] == (
+        "hostinger_api-python/4.3.1",
+        None,
+        "[('200', 'VPSV1SnapshotSnapshotResource'), ('401', 'InlineObject1'), "
+        "('500', 'InlineObject')]",
+    )
