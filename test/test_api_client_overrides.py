@@ -141,8 +141,9 @@ def _bearer(token: str) -> dict[str, Any]:
     return {"apiToken": {"type": "bearer", "in": "header", "key": "Authorization", "value": value}}
 
 
-def _on_instance(client: ApiClient, name: str, log: list[str], hook: bool) -> None:
-    """Replace ``client.<name>`` by a wrapper that logs and, with ``hook``, marks the request."""
+def _on_instance(client: ApiClient, name: str, log: list[str]) -> None:
+    """Replace ``client.<name>`` by a wrapper that logs, and marks the request where the step
+    can (its ``X-Hook`` header)."""
     original = getattr(client, name)
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -195,7 +196,7 @@ def make_client(kind: str, fake: Any, **settings: Any) -> tuple[ApiClient, list[
     client = ApiClient(configuration)
     if kind != "none":
         name = kind.split(" ", 1)[1]
-        _on_instance(client, name, log, hook=True)
+        _on_instance(client, name, log)
     return client, log
 
 
