@@ -220,11 +220,7 @@ class ApiClient:
                     headers[name] = value if type(value) is str else str(value)
         if auth_settings:
             configuration = self.configuration
-            if (
-                request_auth is None
-                and type(self).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
-                and type(configuration).auth_settings is _AUTH_SETTINGS
-            ):
+            if request_auth is None and _plain_auth(self, configuration):
                 # the bearer header, as those two give it, without building the settings
                 token = configuration.access_token
                 if token is not None and "apiToken" in auth_settings:
@@ -585,18 +581,40 @@ _UPDATE_PARAMS_FOR_AUTH = ApiClient.update_params_for_auth
 _AUTH_SETTINGS = Configuration.auth_settings
 _PARAM_SERIALIZE = ApiClient.param_serialize
 _CALL_API = ApiClient.call_api
+_RESPONSE_DESERIALIZE = ApiClient.response_deserialize
+_STEPS = frozenset({"param_serialize", "call_api", "response_deserialize"})
 _API_TOKEN = ("apiToken",)
 """The one auth setting of every operation of this API (the bearer token)."""
 
 
 def steps_replaced(client: ApiClient) -> bool:
-    """Whether a subclass or the instance replaced ``param_serialize`` or ``call_api``: the API
-    classes then call the two, as generated code does, instead of ``_send_operation``."""
+    """Whether a subclass or the instance replaced ``param_serialize``, ``call_api`` or
+    ``response_deserialize``: the API classes then call all three, as generated code does,
+    instead of ``_send_operation`` and ``_data_of``."""
     cls = type(client)
-    if cls.param_serialize is _PARAM_SERIALIZE and cls.call_api is _CALL_API:
-        own = client.__dict__
-        return "param_serialize" in own or "call_api" in own
+    if (
+        cls.param_serialize is _PARAM_SERIALIZE
+        and cls.call_api is _CALL_API
+        and cls.response_deserialize is _RESPONSE_DESERIALIZE
+    ):
+        return not _STEPS.isdisjoint(client.__dict__)
     return True
+
+
+def own_call_api(client: ApiClient) -> bool:
+    """Whether ``client.call_api`` is this package's (which takes ``_preload_content``)."""
+    return type(client).call_api is _CALL_API and "call_api" not in client.__dict__
+
+
+def _plain_auth(client: ApiClient, configuration: Configuration) -> bool:
+    """Whether the bearer header comes as ``update_params_for_auth`` and ``auth_settings`` would
+    give it: neither replaced by a subclass nor on the instance."""
+    return (
+        type(client).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
+        and type(configuration).auth_settings is _AUTH_SETTINGS
+        and "update_params_for_auth" not in client.__dict__
+        and "auth_settings" not in configuration.__dict__
+    )
 
 
 def _new_default_lock() -> None:

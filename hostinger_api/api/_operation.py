@@ -16,7 +16,7 @@ from typing import Any, Generic, Optional, TypeVar
 import urllib3
 
 from hostinger_api._checks import check_id
-from hostinger_api.api_client import ApiClient, steps_replaced
+from hostinger_api.api_client import ApiClient, own_call_api, steps_replaced
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.configuration import RequestTimeout
 from hostinger_api.exceptions import ApiValueError
@@ -93,10 +93,12 @@ class ApiBase:
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
         preload: bool = False,
+        replaced: Optional[bool] = None,
     ) -> RESTResponse:
         """Send the operation; with ``preload``, the body is read as part of each attempt.
 
-        ``query_params`` is a new list of the caller's (an auth setting may add to it).
+        ``query_params`` is a new list of the caller's (an auth setting may add to it);
+        ``replaced``: ``steps_replaced(self.api_client)``, when the caller asked already.
         """
         request_timeout, request_auth, content_type, extra, host_index = options
         if type(host_index) is not int or host_index != 0:
@@ -104,7 +106,9 @@ class ApiBase:
         if content_type is not None:
             extra = {"Content-Type": content_type, **(extra or {})}
         client = self.api_client
-        if not steps_replaced(client):
+        if replaced is None:
+            replaced = steps_replaced(client)
+        if not replaced:
             return client._send_operation(
                 operation.method,
                 operation.fill(ids),
@@ -124,6 +128,15 @@ class ApiBase:
             auth_settings=_AUTH_SETTINGS,
             _request_auth=request_auth,
         )
+        if not own_call_api(client):  # written for 4.3.1's call_api, which reads no body
+            return client.call_api(
+                method,
+                url,
+                header_params=header_params,
+                body=body,
+                post_params=post_params,
+                _request_timeout=request_timeout,
+            )
         return client.call_api(
             method,
             url,
@@ -153,11 +166,17 @@ class ApiBase:
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
     ) -> T:
-        """``_call``'s ``data`` alone, for the plain form: no ``ApiResponse`` is built."""
-        response = self._send(operation, ids, query_params, options, True)
+        """``_call``'s ``data`` alone, for the plain form: no ``ApiResponse`` is built, unless
+        ``response_deserialize`` was replaced (then its ``data``, as generated code takes it)."""
+        client = self.api_client
+        replaced = steps_replaced(client)
+        response = self._send(operation, ids, query_params, options, True, replaced)
         if response.data is None:  # read with the attempt, unless call_api was replaced
             response.read()
-        data: T = self.api_client._data_of(response, operation.response_types_map)
+        if replaced:
+            answer = client.response_deserialize(response, operation.response_types_map)
+            return answer.data  # type: ignore[no-any-return]
+        data: T = client._data_of(response, operation.response_types_map)
         return data
 
     def _stream(
