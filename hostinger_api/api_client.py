@@ -582,7 +582,6 @@ _AUTH_SETTINGS = Configuration.auth_settings
 _PARAM_SERIALIZE = ApiClient.param_serialize
 _CALL_API = ApiClient.call_api
 _RESPONSE_DESERIALIZE = ApiClient.response_deserialize
-_STEPS = frozenset({"param_serialize", "call_api", "response_deserialize"})
 _API_TOKEN = ("apiToken",)
 """The one auth setting of every operation of this API (the bearer token)."""
 
@@ -597,7 +596,8 @@ def steps_replaced(client: ApiClient) -> bool:
         and cls.call_api is _CALL_API
         and cls.response_deserialize is _RESPONSE_DESERIALIZE
     ):
-        return not _STEPS.isdisjoint(client.__dict__)
+        own = client.__dict__  # three lookups: cheaper than a set test over the whole dict
+        return "param_serialize" in own or "call_api" in own or "response_deserialize" in own
     return True
 
 
