@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 import sys
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -432,7 +433,9 @@ json.dump(out, sys.stdout)
 
 def _described(python: Path) -> object:
     output = subprocess.run(
-        [str(python), "-c", _DESCRIBE, json.dumps(SPEC_EXAMPLE)],
+        # -I and another folder: the generated package, never this checkout on sys.path
+        [str(python), "-I", "-c", _DESCRIBE, json.dumps(SPEC_EXAMPLE)],
+        cwd=tempfile.gettempdir(),
         check=True,
         capture_output=True,
         text=True,

@@ -8,6 +8,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -383,7 +384,13 @@ json.dump(out, sys.stdout)
 
 def _described(python: Path) -> object:
     output = subprocess.run(
-        [str(python), "-c", _DESCRIBE], check=True, capture_output=True, text=True, timeout=120
+        # -I and another folder: the generated package, never this checkout on sys.path
+        [str(python), "-I", "-c", _DESCRIBE],
+        cwd=tempfile.gettempdir(),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return json.loads(output.stdout)
 
