@@ -51,7 +51,7 @@ class _HeaderWatch(HTTPConnection):
             return super().getresponse()
         if not _watcher_started:
             _start_watcher()
-        record: _Record = (ends, self.sock)
+        record: _Record = (ends, _socket_below(self.sock))
         _waiting[self] = record
         try:
             response = super().getresponse()
@@ -64,22 +64,38 @@ class _HeaderWatch(HTTPConnection):
         return response
 
 
+def _socket_below(sock: Any) -> Optional[socket.socket]:
+    """The operating system's socket under ``sock``: TLS inside TLS (an ``https://`` proxy)
+    gives urllib3's ``SSLTransport``, which keeps the socket it wraps as ``.socket``."""
+    for _ in range(4):  # a proxy's tunnel in a tunnel at most
+        if sock is None or isinstance(sock, socket.socket):
+            return sock
+        sock = getattr(sock, "socket", None)
+    return None
+
+
 def _watch() -> None:
-    """Shut down the socket of every head still awaited when its call's end has passed."""
+    """Every ``LOOK_EVERY`` seconds, cut the heads whose call's end has passed; nothing that
+    goes wrong with one look ends the watcher, which every later call relies on."""
     while True:
         time.sleep(LOOK_EVERY)
-        now = time.monotonic()
-        for connection, record in _waiting.copy().items():
-            ends, sock = record
-            if ends > now or sock is None:
-                continue
-            with _taking:  # marked before the cut, so that the reader it wakes finds the mark
-                cut = _waiting.get(connection) is record
-                if cut:
-                    _waiting[connection] = _CUT
+        with contextlib.suppress(Exception):
+            _cut_late_heads(time.monotonic())
+
+
+def _cut_late_heads(now: float) -> None:
+    """Shut down the socket of every head still awaited when its call's end has passed."""
+    for connection, record in _waiting.copy().items():
+        ends, sock = record
+        if ends > now or sock is None:
+            continue
+        with _taking:  # marked before the cut, so that the reader it wakes finds the mark
+            cut = _waiting.get(connection) is record
             if cut:
-                with contextlib.suppress(OSError):  # closed meanwhile
-                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # TLS too: the socket below
+                _waiting[connection] = _CUT
+        if cut:
+            with contextlib.suppress(OSError, ValueError):  # closed meanwhile
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # TLS too: the socket below
 
 
 def _start_watcher() -> None:

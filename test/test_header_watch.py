@@ -6,6 +6,7 @@ tested with the trickling server in test_connections.py.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -45,3 +46,25 @@ def test_a_forked_child_starts_its_own_watcher() -> None:
     assert _header_watch._watcher_started
     watchers = [t for t in threading.enumerate() if t.name == "hostinger_api-header-watch"]
     assert watchers  # the old one lives on in this process too: the child would have one
+
+
+def test_tls_inside_tls_is_cut_at_the_socket_below() -> None:
+    class Transport:  # as urllib3's SSLTransport (an https:// proxy's tunnel) keeps its socket
+        def __init__(self, below: object) -> None:
+            self.socket = below
+
+    mine, theirs = socket.socketpair()
+    connection = object()
+    try:
+        assert _header_watch._socket_below(Transport(Transport(mine))) is mine
+        assert _header_watch._socket_below(mine) is mine
+        assert _header_watch._socket_below(object()) is None
+        record = (time.monotonic() - 1, _header_watch._socket_below(Transport(mine)))
+        _header_watch._waiting[connection] = record  # type: ignore[index]
+        _header_watch._cut_late_heads(time.monotonic())
+        assert _header_watch._waiting[connection] is _header_watch._CUT  # type: ignore[index]
+        assert mine.recv(1) == b""  # shut down: the blocked read ends at once
+    finally:
+        _header_watch._waiting.pop(connection, None)  # type: ignore[call-overload]
+        mine.close()
+        theirs.close()
