@@ -274,8 +274,19 @@ class ApiClient:
 
         The body of the response is not read yet, unless ``_preload_content`` asks for it to be
         read as part of each attempt (so that a connection dropped mid-body can be retried).
+        A ``rest_client.request`` replaced by user code is called as 4.3.1 calls it.
         """
-        return self.rest_client.request(  # positional: this runs on every call
+        rest_client = self.rest_client
+        if not own_request(rest_client):
+            return rest_client.request(
+                method,
+                url,
+                headers=header_params,
+                body=body,
+                post_params=post_params,
+                _request_timeout=_request_timeout,
+            )
+        return rest_client.request(  # positional: this runs on every call
             method,
             url,
             header_params,
@@ -582,6 +593,7 @@ _AUTH_SETTINGS = Configuration.auth_settings
 _PARAM_SERIALIZE = ApiClient.param_serialize
 _CALL_API = ApiClient.call_api
 _RESPONSE_DESERIALIZE = ApiClient.response_deserialize
+_REST_REQUEST = rest.RESTClientObject.request
 _API_TOKEN = ("apiToken",)
 """The one auth setting of every operation of this API (the bearer token)."""
 
@@ -595,10 +607,16 @@ def steps_replaced(client: ApiClient) -> bool:
         cls.param_serialize is _PARAM_SERIALIZE
         and cls.call_api is _CALL_API
         and cls.response_deserialize is _RESPONSE_DESERIALIZE
+        and own_request(client.rest_client)
     ):
         own = client.__dict__  # three lookups: cheaper than a set test over the whole dict
         return "param_serialize" in own or "call_api" in own or "response_deserialize" in own
     return True
+
+
+def own_request(rest_client: rest.RESTClientObject) -> bool:
+    """Whether ``rest_client.request`` is this package's (which takes ``_preload_content``)."""
+    return type(rest_client).request is _REST_REQUEST and "request" not in rest_client.__dict__
 
 
 def own_call_api(client: ApiClient) -> bool:

@@ -132,8 +132,13 @@ class RESTResponse(io.IOBase):
     __slots__ = ("_method", "_url", "data", "headers", "reason", "response", "status")
 
     def __init__(
-        self, response: urllib3.BaseHTTPResponse, method: str, url: str, data: bytes | None = None
+        self,
+        response: urllib3.BaseHTTPResponse,
+        method: str = "",
+        url: str = "",
+        data: bytes | None = None,
     ) -> None:
+        # ``RESTResponse(resp)`` as 4.3.1 makes it, from a ``request`` written for it, works too
         # no super().__init__(): io.IOBase has none of its own (it is object's), and this is
         # built once per call
         self.response = response
@@ -155,7 +160,9 @@ class RESTResponse(io.IOBase):
             try:
                 self.data = self.response.data
             except (HTTPError, OSError) as error:
-                raise transport_error(error, self._method, self._url) from None
+                raise transport_error(
+                    error, self._method or "the request", self._url or "its URL"
+                ) from None
         return self.data
 
     def getheaders(self) -> Mapping[str, str]:

@@ -40,6 +40,7 @@ from hostinger_api import (
     VPSSnapshotsApi,
     VPSV1ActionActionResource,
     VPSV1SnapshotSnapshotResource,
+    rest,
 )
 from hostinger_api._version import __version__
 from hostinger_api.testing import FakeHostingerApi, faults
@@ -633,3 +634,58 @@ def test_what_differs_from_4_3_1_per_call(tmp_path):
         "[('200', 'VPSV1SnapshotSnapshotResource'), ('401', 'InlineObject1'), "
         "('500', 'InlineObject')]",
     )
+
+
+# -- the transport's request, replaced as code written for 4.3.1 replaces it -------------------
+
+
+class LoggingRest(rest.RESTClientObject):
+    """4.3.1's signature, no _preload_content; it hands the call on to the package's own."""
+
+    calls = 0
+
+    def request(  # type: ignore[override]
+        self, method, url, headers=None, body=None, post_params=None, _request_timeout=None
+    ):
+        LoggingRest.calls += 1
+        return super().request(method, url, headers, body, post_params, _request_timeout)
+
+
+class OwnRest(rest.RESTClientObject):
+    """4.3.1's signature, sending on its own and wrapping the answer as 4.3.1's code does."""
+
+    def request(  # type: ignore[override]
+        self, method, url, headers=None, body=None, post_params=None, _request_timeout=None
+    ):
+        answer = urllib3.PoolManager().request(method, url, headers=headers, retries=False)
+        return rest.RESTResponse(answer)
+
+
+@pytest.mark.parametrize("transport", [LoggingRest, OwnRest])
+@pytest.mark.parametrize("form", FORMS)
+def test_a_request_written_for_4_3_1_is_used_in_every_form(fake, transport, form):
+    LoggingRest.calls = 0
+    with ApiClient(fake.configuration()) as client:
+        client.rest_client = transport(client.configuration)
+        snapshots = VPSSnapshotsApi(client)
+        answer = getattr(snapshots, "create_snapshot_v1" + form)(VM)
+        if form == "":
+            assert isinstance(answer, VPSV1ActionActionResource)
+        elif form == "_with_http_info":
+            assert answer.status_code == 200
+            assert isinstance(answer.data, VPSV1ActionActionResource)
+        else:
+            assert json.loads(answer.data)["name"] == "create_snapshot"
+        with pytest.raises(NotFoundException):
+            snapshots.get_snapshot_v1(VM + 1)
+    assert LoggingRest.calls == (2 if transport is LoggingRest else 0)
+    assert [(r.method, r.path) for r in fake.requests] == [
+        ("POST", BASE),
+        ("GET", f"/api/vps/v1/virtual-machines/{VM + 1}/snapshot"),
+    ]
+
+
+def test_a_rest_response_made_from_the_answer_alone_reads_it():
+    answer = urllib3.HTTPResponse(body=b'{"id": 1}', status=200, preload_content=True)
+    wrapped = rest.RESTResponse(answer)
+    assert (wrapped.status, wrapped.read()) == (200, b'{"id": 1}')
