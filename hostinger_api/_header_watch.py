@@ -43,25 +43,50 @@ _start_lock = threading.Lock()
 
 
 class _HeaderWatch(HTTPConnection):
-    """A connection whose wait for the answer's head ends when its call must end."""
+    """A connection whose wait for a head (the answer's, or a proxy's to ``CONNECT``) ends when
+    its call must end."""
 
     def getresponse(self) -> Any:  # urllib3's HTTPResponse, typed as urllib3 types it
         ends: Optional[float] = getattr(calls, "ends", None)
         if ends is None:
             return super().getresponse()
-        if not _watcher_started:
-            _start_watcher()
-        record: _Record = (ends, _socket_below(self.sock))
-        _waiting[self] = record
+        record = _register(self, ends)
         try:
             response = super().getresponse()
         finally:
-            with _taking:
-                waited = _waiting.pop(self, None)
-        if waited is not record:  # cut off: http.client may have made a response of a part
+            cut = _released(self, record)
+        if cut:  # http.client may have made a response of a part
             response.close()
             raise HeadCutOff("the call's end came while the answer's head was arriving")
         return response
+
+    def _tunnel(self) -> None:
+        ends: Optional[float] = getattr(calls, "ends", None)
+        if ends is None:
+            super()._tunnel()
+            return
+        record = _register(self, ends)
+        try:
+            super()._tunnel()
+        finally:
+            cut = _released(self, record)
+        if cut:
+            raise HeadCutOff("the call's end came while the proxy's answer to CONNECT arrived")
+
+
+def _register(connection: HTTPConnection, ends: float) -> _Record:
+    """Have the watcher cut ``connection``'s wait at ``ends``."""
+    if not _watcher_started:
+        _start_watcher()
+    record: _Record = (ends, _socket_below(connection.sock))
+    _waiting[connection] = record
+    return record
+
+
+def _released(connection: HTTPConnection, record: _Record) -> bool:
+    """Take ``connection`` back from the watcher; True when the watcher cut its wait."""
+    with _taking:
+        return _waiting.pop(connection, None) is not record
 
 
 def _socket_below(sock: Any) -> Optional[socket.socket]:

@@ -6,6 +6,7 @@ tested with the trickling server in test_connections.py.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -14,7 +15,14 @@ import pytest
 from support import VM
 from test_connections import SLACK, snapshots_for, trickling_server
 
-from hostinger_api import ApiClient, ApiTimeoutError, VPSSnapshotsApi, _header_watch
+from hostinger_api import (
+    ApiClient,
+    ApiTimeoutError,
+    Configuration,
+    RetryPolicy,
+    VPSSnapshotsApi,
+    _header_watch,
+)
 from hostinger_api.testing import FakeHostingerApi
 
 
@@ -68,3 +76,36 @@ def test_tls_inside_tls_is_cut_at_the_socket_below() -> None:
         _header_watch._waiting.pop(connection, None)  # type: ignore[call-overload]
         mine.close()
         theirs.close()
+
+
+def test_a_proxy_trickling_its_answer_to_connect_is_cut_off_at_the_budget() -> None:
+    answer = b"HTTP/1.1 200 Connection established\r\n\r\n"  # 39 bytes: about 6 s at 0.15 s each
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def proxy() -> None:
+        connection, _ = listener.accept()
+        with connection, contextlib.suppress(OSError):
+            while b"\r\n\r\n" not in connection.recv(65536):
+                pass
+            for index in range(len(answer)):
+                if stop.wait(0.15):
+                    return
+                connection.sendall(answer[index : index + 1])
+
+    thread = threading.Thread(target=proxy, daemon=True)
+    thread.start()
+    configuration = Configuration(host="https://127.0.0.1:9", access_token="t")
+    configuration.proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    configuration.retries = RetryPolicy(budget=2.0)
+    try:
+        started = time.monotonic()
+        with ApiClient(configuration) as client, pytest.raises(ApiTimeoutError) as raised:
+            VPSSnapshotsApi(client).get_snapshot_v1(VM)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert took < 2 + SLACK  # the proxy's answer alone would take 6 s
+    assert "budget of 2 s ran out" in str(raised.value)
