@@ -50,6 +50,7 @@ class _HeaderWatch(HTTPConnection):
         ends: Optional[float] = getattr(calls, "ends", None)
         if ends is None:
             return super().getresponse()
+        calls.ends = None  # this attempt's alone: not a later request sent another way
         record = _register(self, ends)
         try:
             response = super().getresponse()

@@ -25,7 +25,7 @@ from typing_extensions import TypeGuard
 
 from hostinger_api import rest
 from hostinger_api._version import __version__
-from hostinger_api.api_response import ApiResponse
+from hostinger_api.api_response import ApiResponse, ResponseHeaders
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import ApiException, ApiValueError, ResponseDecodeError
 
@@ -343,7 +343,7 @@ class ApiClient:
         return ApiResponse.model_construct(
             status_code=response_data.status,
             data=self._data_of(response_data, response_types_map),
-            headers=response_data.headers,
+            headers=ResponseHeaders(response_data.headers),
             raw_data=response_data.data,
         )
 

@@ -334,6 +334,7 @@ class RESTClientObject:
                     except OutOfTime:
                         raise _out_of_time(method, url, budget) from None
             except (HTTPError, OSError) as error:
+                heads.ends = None  # failed before its head was awaited (connect, tunnel)
                 gate.settle(ticket, None, None)
                 failure = _failure_kind(error)
                 timed_out = isinstance(cause_of(error), (ReadTimeoutError, TimeoutError))
@@ -357,6 +358,7 @@ class RESTClientObject:
                 gate.settle(ticket, None, None)
                 what = None  # raised below, outside this block, so that it carries no context
             except BaseException:  # out of time, an undecodable body, Ctrl-C: nothing to learn
+                heads.ends = None
                 gate.settle(ticket, None, None)
                 raise
             else:

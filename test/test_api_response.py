@@ -1,9 +1,12 @@
 """ApiResponse: what the *_with_http_info forms return."""
 
+import json
+
 import pytest
 from pydantic import ValidationError
+from support import VM
 
-from hostinger_api import ApiResponse, VPSV1ActionActionResource
+from hostinger_api import ApiClient, ApiResponse, VPSSnapshotsApi, VPSV1ActionActionResource
 
 
 def test_it_holds_status_headers_data_and_raw_bytes():
@@ -22,3 +25,15 @@ def test_it_is_validated_when_built_by_hand():
         ApiResponse(status_code="200", data=None, raw_data=b"")
     with pytest.raises(ValidationError):
         ApiResponse(status_code=200, data=None, raw_data="text")
+
+
+def test_headers_are_a_plain_dict_that_serializes_and_ignores_case(fake):
+    with ApiClient(fake.configuration()) as client:
+        answer = VPSSnapshotsApi(client).create_snapshot_v1_with_http_info(VM)
+    headers = answer.headers
+    assert isinstance(headers, dict)  # as 4.3.1's
+    assert headers["content-type"] == headers["Content-Type"] == "application/json"
+    assert "CONTENT-TYPE" in headers
+    assert headers.get("x-missing", "none") == "none"
+    assert json.loads(json.dumps(headers))["Content-Type"] == "application/json"
+    assert json.loads(answer.model_dump_json())["headers"]["Content-Type"] == "application/json"

@@ -23,7 +23,7 @@ from hostinger_api import (
     VPSSnapshotsApi,
     _header_watch,
 )
-from hostinger_api.testing import FakeHostingerApi
+from hostinger_api.testing import FakeHostingerApi, faults
 
 
 def test_nothing_stays_registered_after_calls_that_ended(fake: FakeHostingerApi) -> None:
@@ -109,3 +109,16 @@ def test_a_proxy_trickling_its_answer_to_connect_is_cut_off_at_the_budget() -> N
         listener.close()
     assert took < 2 + SLACK  # the proxy's answer alone would take 6 s
     assert "budget of 2 s ran out" in str(raised.value)
+
+
+def test_a_later_request_of_the_thread_sent_another_way_is_not_cut(fake: FakeHostingerApi) -> None:
+    configuration = fake.configuration()
+    configuration.retries = RetryPolicy(budget=1.0)
+    with ApiClient(configuration) as client:
+        VPSSnapshotsApi(client).create_snapshot_v1(VM)
+        time.sleep(1.2)  # that call's end has passed
+        fake.inject(faults.slow(0.5))
+        answer = client.rest_client.pool_manager.request(
+            "GET", fake.url + "/api/vps/v1/virtual-machines", retries=False
+        )
+        assert answer.status == 401  # answered, not cut off (no token sent this way)
