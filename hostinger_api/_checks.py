@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import decimal
+import numbers
+
 from hostinger_api.exceptions import ApiTypeError, ApiValueError
 
 
@@ -23,10 +26,11 @@ def check_id(name: str, value: object) -> int:
 
 
 def positive_seconds(name: str, value: object) -> float:
-    """Refuse anything but a number of seconds above 0, naming the parameter."""
-    if not is_number(value):
+    """Refuse anything but a number of seconds above 0, naming the parameter. Any real number
+    will do (``Decimal`` and ``Fraction`` too, as 4.3.1's validation takes them), not a bool."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal)):
         raise ApiTypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    seconds = float(value)  # type: ignore[arg-type]
+    seconds = float(value)
     if not seconds > 0:
         raise ApiValueError(f"{name} must be more than 0 seconds, not {value!r}")
     return seconds

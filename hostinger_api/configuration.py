@@ -28,7 +28,7 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_READ_TIMEOUT = 60.0
 """Seconds to wait for the response: snapshot calls only start an action, so they return fast."""
 
-RequestTimeout = Union[None, float, int, tuple[Union[float, int], Union[float, int]]]
+RequestTimeout = Union[None, float, int, tuple[Union[float, int], Union[float, int]], list[float]]
 """What ``_request_timeout`` takes: seconds for the whole request, or a (connect, read) pair."""
 
 

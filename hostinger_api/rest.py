@@ -99,7 +99,7 @@ def build_timeout(request_timeout: RequestTimeout, configuration: Configuration)
         return _Timeout(
             connect=configuration.connect_timeout, read=configuration.read_timeout
         )
-    if isinstance(request_timeout, tuple):
+    if isinstance(request_timeout, (tuple, list)):  # a list: a pair read from JSON or YAML
         if len(request_timeout) != 2:
             raise ApiValueError("_request_timeout must be seconds or a (connect, read) pair")
         connect, read = request_timeout

@@ -9,6 +9,8 @@ import socket
 import sys
 import threading
 import time
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 import urllib3
@@ -19,6 +21,7 @@ from hostinger_api import (
     ApiConnectionError,
     ApiException,
     ApiTimeoutError,
+    ApiTypeError,
     ApiValueError,
     Configuration,
     NotFoundException,
@@ -777,4 +780,19 @@ def test_a_token_http_cannot_carry_is_our_error_and_never_shown(fake, token):
     assert error.__cause__ is None
     assert token.strip() not in repr(error)
     assert token.strip() not in str(error)
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "timeout", [[5, 10], Decimal("5"), Fraction(5, 2), (Decimal("2.5"), 10)], ids=repr
+)
+def test_request_timeout_forms_4_3_1_takes_are_taken(fake, timeout):
+    with ApiClient(fake.configuration()) as client:
+        assert VPSSnapshotsApi(client).create_snapshot_v1(VM, _request_timeout=timeout).id
+
+
+@pytest.mark.parametrize("timeout", [True, "5", [1, 2, 3], [0, 5], Decimal("NaN")], ids=repr)
+def test_request_timeout_forms_that_are_not_seconds_are_refused(fake, timeout):
+    with ApiClient(fake.configuration()) as client, pytest.raises((ApiTypeError, ApiValueError)):
+        VPSSnapshotsApi(client).create_snapshot_v1(VM, _request_timeout=timeout)
     assert fake.requests == []
