@@ -12,24 +12,40 @@ T = TypeVar("T")
 
 class ResponseHeaders(dict):  # type: ignore[type-arg]  # dict[str, str], subclassable on 3.9
     """An answer's headers: a plain ``dict``, as 4.3.1's ``ApiResponse.headers`` is (so that
-    ``json.dumps`` and ``model_dump_json`` take it), whose lookups ignore the names' case, as
-    HTTP's do (``headers["content-type"]`` finds ``Content-Type``)."""
-
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        super().__init__(headers)
-        self._names = {name.lower(): name for name in self}
+    ``json.dumps`` and ``model_dump_json`` take it), whose lookups and writes ignore the names'
+    case, as HTTP's do (``headers["content-type"]`` is ``Content-Type``)."""
 
     def _name(self, name: object) -> object:
-        return self._names.get(name.lower(), name) if isinstance(name, str) else name
+        """The stored name ``name`` stands for (itself, when none)."""
+        if not isinstance(name, str) or super().__contains__(name):
+            return name
+        lowered = name.lower()
+        return next((stored for stored in self if stored.lower() == lowered), name)
 
     def __getitem__(self, name: object) -> str:
         return str(super().__getitem__(self._name(name)))
+
+    def __setitem__(self, name: object, value: Any) -> None:
+        super().__setitem__(self._name(name), value)
+
+    def __delitem__(self, name: object) -> None:
+        super().__delitem__(self._name(name))
 
     def __contains__(self, name: object) -> bool:
         return super().__contains__(self._name(name))
 
     def get(self, name: object, default: Any = None) -> Any:
         return super().get(self._name(name), default)
+
+    def pop(self, name: object, *default: Any) -> Any:
+        return super().pop(self._name(name), *default)
+
+    def setdefault(self, name: object, default: Any = None) -> Any:
+        return super().setdefault(self._name(name), default)
+
+    def update(self, *others: Any, **more: Any) -> None:
+        for name, value in dict(*others, **more).items():
+            self[name] = value
 
 
 class ApiResponse(BaseModel, Generic[T]):

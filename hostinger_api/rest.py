@@ -534,14 +534,20 @@ def _before(ends: float | None, wait: float | None) -> float | None:
 
 
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_SECRET_WORDS = ("auth", "token", "key", "secret", "password", "session", "signature", "cookie")
+"""A header whose name holds one of these may carry a credential (``X-Api-Key``, set through
+``_request_auth`` or an auth setting): its value is never logged."""
 
 
 def redacted(headers: Mapping[str, str]) -> dict[str, str]:
     """The headers with every credential replaced, fit to be logged."""
     return {
-        name: ("<redacted>" if name.lower() in _SECRET_HEADERS else value)
-        for name, value in headers.items()
+        name: ("<redacted>" if _secret(name.lower()) else value) for name, value in headers.items()
     }
+
+
+def _secret(name: str) -> bool:
+    return name in _SECRET_HEADERS or any(word in name for word in _SECRET_WORDS)
 
 
 def _ms_since(started: float) -> float:

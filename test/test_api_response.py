@@ -37,3 +37,19 @@ def test_headers_are_a_plain_dict_that_serializes_and_ignores_case(fake):
     assert headers.get("x-missing", "none") == "none"
     assert json.loads(json.dumps(headers))["Content-Type"] == "application/json"
     assert json.loads(answer.model_dump_json())["headers"]["Content-Type"] == "application/json"
+
+
+def test_header_writes_ignore_case_too():
+    from hostinger_api.api_response import ResponseHeaders
+
+    headers = ResponseHeaders({"Content-Type": "application/json", "Date": "d"})
+    headers["content-type"] = "text/plain"
+    assert headers == {"Content-Type": "text/plain", "Date": "d"}
+    assert headers["CONTENT-TYPE"] == "text/plain"
+    headers.update({"date": "e"}, server="s")
+    assert headers == {"Content-Type": "text/plain", "Date": "e", "server": "s"}
+    assert headers.setdefault("SERVER", "t") == "s"
+    assert headers.pop("date") == "e"
+    del headers["content-TYPE"]
+    assert headers == {"server": "s"}
+    assert headers.pop("missing", None) is None

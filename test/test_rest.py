@@ -29,6 +29,7 @@ from hostinger_api import (
     ResponseDecodeError,
     ServiceException,
     TooManyRequestsException,
+    UnauthorizedException,
     VPSSnapshotsApi,
 )
 from hostinger_api.rest import RESTClientObject, build_timeout, is_socks_proxy_url, redacted
@@ -609,6 +610,23 @@ def test_debug_logs_the_request_and_the_response_without_the_token(fake, caplog)
 def test_redacted_hides_every_credential():
     headers = {"Authorization": "Bearer x", "proxy-authorization": "Basic y", "Cookie": "z"}
     assert set(redacted({**headers, "Accept": "a"}).values()) == {"<redacted>", "a"}
+
+
+def test_a_credential_in_a_header_of_its_own_is_never_logged(fake, caplog):
+    auth = {"in": "header", "key": "X-Api-Key", "value": "key-SECRET", "type": "api_key"}
+    with caplog.at_level(logging.DEBUG, logger="hostinger_api"), ApiClient(
+        fake.configuration()
+    ) as client, pytest.raises(UnauthorizedException):  # the fake wants the bearer token
+        VPSSnapshotsApi(client).create_snapshot_v1(VM, _request_auth=auth)
+    assert "X-Api-Key" in caplog.text
+    assert "key-SECRET" not in caplog.text
+    shown = redacted({"X-Api-Key": "1", "X-Auth-Token": "2", "X-Session": "3", "Accept": "a"})
+    assert shown == {
+        "X-Api-Key": "<redacted>",
+        "X-Auth-Token": "<redacted>",
+        "X-Session": "<redacted>",
+        "Accept": "a",
+    }
 
 
 def test_a_body_whose_encoding_lies_is_a_decode_error_with_the_headers(fake):
