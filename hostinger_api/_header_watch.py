@@ -51,11 +51,17 @@ class _HeaderWatch(HTTPConnection):
         if ends is None:
             return super().getresponse()
         calls.ends = None  # this attempt's alone: not a later request sent another way
-        record = _register(self, ends)
+        # _register and _released, inline: this runs on every call
+        if not _watcher_started:
+            _start_watcher()
+        sock = self.sock
+        record: _Record = (ends, sock if isinstance(sock, socket.socket) else _socket_below(sock))
+        _waiting[self] = record
         try:
             response = super().getresponse()
         finally:
-            cut = _released(self, record)
+            with _taking:
+                cut = _waiting.pop(self, None) is not record
         if cut:  # http.client may have made a response of a part
             response.close()
             raise HeadCutOff("the call's end came while the answer's head was arriving")

@@ -220,7 +220,13 @@ class ApiClient:
                     headers[name] = value if type(value) is str else str(value)
         if auth_settings:
             configuration = self.configuration
-            if request_auth is None and _plain_auth(self, configuration):
+            if (  # neither credential hook replaced, on the class or the instance
+                request_auth is None
+                and type(self).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
+                and type(configuration).auth_settings is _AUTH_SETTINGS
+                and "update_params_for_auth" not in self.__dict__
+                and "auth_settings" not in configuration.__dict__
+            ):
                 # the bearer header, as those two give it, without building the settings
                 token = configuration.access_token
                 if token is not None and "apiToken" in auth_settings:
@@ -607,7 +613,8 @@ def steps_replaced(client: ApiClient) -> bool:
         cls.param_serialize is _PARAM_SERIALIZE
         and cls.call_api is _CALL_API
         and cls.response_deserialize is _RESPONSE_DESERIALIZE
-        and own_request(client.rest_client)
+        and type(client.rest_client).request is _REST_REQUEST  # own_request, inline
+        and "request" not in client.rest_client.__dict__
     ):
         own = client.__dict__  # three lookups: cheaper than a set test over the whole dict
         return "param_serialize" in own or "call_api" in own or "response_deserialize" in own
@@ -622,17 +629,6 @@ def own_request(rest_client: rest.RESTClientObject) -> bool:
 def own_call_api(client: ApiClient) -> bool:
     """Whether ``client.call_api`` is this package's (which takes ``_preload_content``)."""
     return type(client).call_api is _CALL_API and "call_api" not in client.__dict__
-
-
-def _plain_auth(client: ApiClient, configuration: Configuration) -> bool:
-    """Whether the bearer header comes as ``update_params_for_auth`` and ``auth_settings`` would
-    give it: neither replaced by a subclass nor on the instance."""
-    return (
-        type(client).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
-        and type(configuration).auth_settings is _AUTH_SETTINGS
-        and "update_params_for_auth" not in client.__dict__
-        and "auth_settings" not in configuration.__dict__
-    )
 
 
 def _new_default_lock() -> None:
