@@ -128,15 +128,8 @@ class ApiBase:
             auth_settings=_AUTH_SETTINGS,
             _request_auth=request_auth,
         )
-        if not own_call_api(client):  # written for 4.3.1's call_api, which reads no body
-            return client.call_api(
-                method,
-                url,
-                header_params=header_params,
-                body=body,
-                post_params=post_params,
-                _request_timeout=request_timeout,
-            )
+        # a call_api written for 4.3.1's takes no _preload_content (the body is read after it)
+        preloading = {"_preload_content": preload} if own_call_api(client) else {}
         return client.call_api(
             method,
             url,
@@ -144,7 +137,7 @@ class ApiBase:
             body=body,
             post_params=post_params,
             _request_timeout=request_timeout,
-            _preload_content=preload,
+            **preloading,
         )
 
     def _call(
