@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import logging
+import math
 import os
 import queue
 import re
@@ -380,15 +381,19 @@ class OutOfTime(Exception):
     """The body was still arriving when the call's time ran out; its connection is closed."""
 
 
-def read_body(response: urllib3.BaseHTTPResponse, ends: float | None) -> bytes:
+def read_body(
+    response: urllib3.BaseHTTPResponse, ends: float | None, longest_wait: float = math.inf
+) -> bytes:
     """The whole body of ``response``, read by ``ends`` (a ``time.monotonic()`` moment).
 
     The read timeout bounds each wait for data, not the whole body: a server that sends a byte
     every few seconds never trips it. So, when the call has an end (a budget or a deadline),
     the body is read as it arrives, each wait cut to what is left, and ``OutOfTime`` is raised
     when the end comes first; the connection is then closed, never reused with the rest of the
-    body in it. A body already arrived with the headers (the usual case) is taken in one step.
-    Without ``ends``, or with a urllib3 older than 2.3 (no ``read1``), the body is read whole.
+    body in it. ``longest_wait`` bounds the socket's own timeout: while more than that is left,
+    no wait needs cutting. A body already arrived with the headers (the usual case) is taken in
+    one step. Without ``ends``, or with a urllib3 older than 2.3 (no ``read1``), the body is
+    read whole.
     """
     if ends is None or not _READ1:
         return response.data
@@ -398,14 +403,15 @@ def read_body(response: urllib3.BaseHTTPResponse, ends: float | None) -> bytes:
     chunks: list[bytes] = []
     try:
         while True:
-            sock = getattr(response.connection, "sock", None)
-            if sock is not None:
-                wait = sock.gettimeout()
-                left = ends - time.monotonic()
-                if wait is None or wait > left:
-                    if left <= 0:
-                        raise OutOfTime
-                    sock.settimeout(left)
+            left = ends - time.monotonic()
+            if left < longest_wait:  # the socket's timeout may outlast the call: cut it
+                sock = getattr(response.connection, "sock", None)
+                if sock is not None:
+                    wait = sock.gettimeout()
+                    if wait is None or wait > left:
+                        if left <= 0:
+                            raise OutOfTime
+                        sock.settimeout(left)
             chunk = response.read1(decode_content=encoded)
             if chunk:
                 chunks.append(chunk)

@@ -28,16 +28,19 @@ LOOK_EVERY = 0.1
 calls = threading.local()
 """``calls.ends``: the ``time.monotonic()`` by which this thread's current attempt must end."""
 
-_Record = tuple[float, Optional[socket.socket]]
-_waiting: dict[HTTPConnection, _Record] = {}
-_CUT: _Record = (0.0, None)
-"""What the watcher leaves in ``_waiting`` for a connection whose head it cuts off."""
-_taking = threading.Lock()
-"""Held while a record leaves ``_waiting``: the head arrived, or the watcher marks it cut."""
+_Record = tuple[float, socket.socket]
+_waiting: dict[_Record, HTTPConnection] = {}
+"""The heads awaited now: (when the call ends, the socket to shut down) -> the connection.
+
+A record leaves it once, by one atomic ``pop``: the reader's when the head arrived, or the
+watcher's when it cuts the head off. Whoever pops it owns it, so no lock is needed: a reader
+that finds its record gone knows the watcher cut its head."""
 
 
 class HeadCutOff(OSError):
     """The call's end came while its answer's status line and headers were still arriving."""
+
+
 _watcher_started = False
 _start_lock = threading.Lock()
 
@@ -55,13 +58,16 @@ class _HeaderWatch(HTTPConnection):
         if not _watcher_started:
             _start_watcher()
         sock = self.sock
-        record: _Record = (ends, sock if isinstance(sock, socket.socket) else _socket_below(sock))
-        _waiting[self] = record
+        if not isinstance(sock, socket.socket):
+            sock = _socket_below(sock)
+            if sock is None:  # nothing the watcher could shut down
+                return super().getresponse()
+        record = (ends, sock)
+        _waiting[record] = self
         try:
             response = super().getresponse()
         finally:
-            with _taking:
-                cut = _waiting.pop(self, None) is not record
+            cut = _waiting.pop(record, None) is None
         if cut:  # http.client may have made a response of a part
             response.close()
             raise HeadCutOff("the call's end came while the answer's head was arriving")
@@ -73,27 +79,34 @@ class _HeaderWatch(HTTPConnection):
             super()._tunnel()
             return
         record = _register(self, ends)
+        if record is None:  # nothing the watcher could shut down
+            super()._tunnel()
+            return
         try:
             super()._tunnel()
         finally:
-            cut = _released(self, record)
+            cut = _released(record)
         if cut:
             raise HeadCutOff("the call's end came while the proxy's answer to CONNECT arrived")
 
 
-def _register(connection: HTTPConnection, ends: float) -> _Record:
-    """Have the watcher cut ``connection``'s wait at ``ends``."""
+def _register(connection: HTTPConnection, ends: float) -> Optional[_Record]:
+    """Have the watcher cut ``connection``'s wait at ``ends``; None: it has no socket to cut.
+
+    A record names its socket, which one wait alone uses at a time: no two are equal."""
+    sock = _socket_below(connection.sock)
+    if sock is None:
+        return None
     if not _watcher_started:
         _start_watcher()
-    record: _Record = (ends, _socket_below(connection.sock))
-    _waiting[connection] = record
+    record = (ends, sock)
+    _waiting[record] = connection
     return record
 
 
-def _released(connection: HTTPConnection, record: _Record) -> bool:
-    """Take ``connection`` back from the watcher; True when the watcher cut its wait."""
-    with _taking:
-        return _waiting.pop(connection, None) is not record
+def _released(record: _Record) -> bool:
+    """Take a wait back from the watcher; True when the watcher cut it."""
+    return _waiting.pop(record, None) is None
 
 
 def _socket_below(sock: Any) -> Optional[socket.socket]:
@@ -117,15 +130,11 @@ def _watch() -> None:
 
 def _cut_late_heads(now: float) -> None:
     """Shut down the socket of every head still awaited when its call's end has passed."""
-    for connection, record in _waiting.copy().items():
+    for record in list(_waiting):
         ends, sock = record
-        if ends > now or sock is None:
+        if ends > now:
             continue
-        with _taking:  # marked before the cut, so that the reader it wakes finds the mark
-            cut = _waiting.get(connection) is record
-            if cut:
-                _waiting[connection] = _CUT
-        if cut:
+        if _waiting.pop(record, None) is not None:  # taken before the cut: the reader sees it
             with contextlib.suppress(OSError, ValueError):  # closed meanwhile
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)  # TLS too: the socket below
 
@@ -140,10 +149,9 @@ def _start_watcher() -> None:
 
 def _forget_in_child() -> None:
     """In a child of ``os.fork()``: no watcher thread came along, and no wait is the child's."""
-    global _watcher_started, _start_lock, _taking
+    global _watcher_started, _start_lock
     _watcher_started = False
     _start_lock = threading.Lock()
-    _taking = threading.Lock()
     _waiting.clear()
 
 

@@ -31,6 +31,12 @@ from hostinger_api.exceptions import ApiException, ApiValueError, ResponseDecode
 
 USER_AGENT = f"hostinger_api-python/{__version__}"
 
+RequestOptions = tuple[
+    RequestTimeout, Optional[dict[str, Any]], Optional[str], Optional[dict[str, Any]], int
+]
+"""The keyword parameters every form of every operation takes, passed on as one value:
+``(_request_timeout, _request_auth, _content_type, _headers, _host_index)``."""
+
 ResponseType = Union[str, type, None]
 """A type to deserialize into: a class, or its name as the generated package spells it."""
 
@@ -205,10 +211,12 @@ class ApiClient:
         body: Any,
         request_auth: Mapping[str, Any] | None,
         accept_json: bool = False,
+        own_auth: bool = False,
     ) -> dict[str, str]:
         """The headers of a request: the client's, ``Accept: application/json`` if asked,
         ``header_params``, and the credentials (which may go into ``queries`` instead, when an
-        auth setting says so)."""
+        auth setting says so). ``own_auth``: the caller knows that no credential hook was
+        replaced (``steps_replaced`` said so)."""
         headers = self.default_headers.copy()
         if self.cookie:
             headers["Cookie"] = self.cookie
@@ -219,16 +227,9 @@ class ApiClient:
                 if value is not None:
                     headers[name] = value if type(value) is str else str(value)
         if auth_settings:
-            configuration = self.configuration
-            if (  # neither credential hook replaced, on the class or the instance
-                request_auth is None
-                and type(self).update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
-                and type(configuration).auth_settings is _AUTH_SETTINGS
-                and "update_params_for_auth" not in self.__dict__
-                and "auth_settings" not in configuration.__dict__
-            ):
-                # the bearer header, as those two give it, without building the settings
-                token = configuration.access_token
+            if request_auth is None and (own_auth or not auth_replaced(self)):
+                # the bearer header, as the credential hooks give it, without their settings
+                token = self.configuration.access_token
                 if token is not None and "apiToken" in auth_settings:
                     headers["Authorization"] = "Bearer " + token
             else:
@@ -242,23 +243,36 @@ class ApiClient:
         method: str,
         path: str,
         queries: list[tuple[str, Any]],
-        header_params: Mapping[str, Any] | None,
-        request_auth: Mapping[str, Any] | None,
-        request_timeout: RequestTimeout,
+        options: RequestOptions,
         preload: bool,
     ) -> rest.RESTResponse:
         """What ``param_serialize`` and then ``call_api`` do for an operation of the API classes
         (JSON accepted, no body, no form, the bearer token), by position: this runs on every call.
 
         ``path`` has its parameters in place; ``queries`` is the caller's own new list (an auth
-        setting may add to it); ``header_params`` are the caller's, beyond ``Accept``. The API
-        classes call the two public steps instead when a subclass or the instance replaces one
-        of them (``steps_replaced``).
+        setting may add to it). The API classes call the two public steps instead when a
+        subclass or the instance replaces one of them (``steps_replaced``).
         """
-        headers = self._headers(
-            header_params, queries, _API_TOKEN, path, method, None, request_auth, True
-        )
-        url = self.configuration.host.rstrip("/") + path
+        configuration = self.configuration
+        if options == _NO_OPTIONS and type(options[4]) is int:  # no underscore parameter
+            request_timeout = None
+            # what ``_headers`` gives for it, without its frame: this is every plain call
+            headers = self.default_headers.copy()
+            if self.cookie:
+                headers["Cookie"] = self.cookie
+            headers["Accept"] = "application/json"
+            token = configuration.access_token
+            if token is not None:
+                headers["Authorization"] = "Bearer " + token
+        else:
+            request_timeout, request_auth, content_type, extra, host_index = options
+            check_host_index(host_index)
+            if content_type is not None:
+                extra = {"Content-Type": content_type, **(extra or {})}
+            headers = self._headers(
+                extra, queries, _API_TOKEN, path, method, None, request_auth, True, True
+            )
+        url = configuration.host.rstrip("/") + path
         if queries:
             url += "?" + self.parameters_to_url_query(queries, None)
         return self.rest_client.request(
@@ -601,24 +615,53 @@ _CALL_API = ApiClient.call_api
 _RESPONSE_DESERIALIZE = ApiClient.response_deserialize
 _REST_REQUEST = rest.RESTClientObject.request
 _API_TOKEN = ("apiToken",)
+_NO_OPTIONS = (None, None, None, None, 0)
+"""``RequestOptions`` of a call that gives none of the underscore parameters."""
 """The one auth setting of every operation of this API (the bearer token)."""
 
 
+def check_host_index(value: object) -> None:
+    """Refuse a ``_host_index`` other than 0: this API has one server."""
+    if not isinstance(value, int) or isinstance(value, bool) or value != 0:
+        raise ApiValueError(f"_host_index must be 0: this API has one server, not {value!r}")
+
+
 def steps_replaced(client: ApiClient) -> bool:
-    """Whether a subclass or the instance replaced ``param_serialize``, ``call_api`` or
-    ``response_deserialize``: the API classes then call all three, as generated code does,
-    instead of ``_send_operation`` and ``_data_of``."""
+    """Whether a subclass or the instance replaced ``param_serialize``, ``call_api``,
+    ``response_deserialize``, the transport's ``request`` or a credential hook: the API
+    classes then call the three steps, as generated code does, instead of ``_send_operation``
+    and ``_data_of``."""
     cls = type(client)
+    configuration = client.configuration
     if (
         cls.param_serialize is _PARAM_SERIALIZE
         and cls.call_api is _CALL_API
         and cls.response_deserialize is _RESPONSE_DESERIALIZE
+        and cls.update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
+        and type(configuration).auth_settings is _AUTH_SETTINGS
         and type(client.rest_client).request is _REST_REQUEST  # own_request, inline
         and "request" not in client.rest_client.__dict__
+        and "auth_settings" not in configuration.__dict__
     ):
-        own = client.__dict__  # three lookups: cheaper than a set test over the whole dict
-        return "param_serialize" in own or "call_api" in own or "response_deserialize" in own
+        return not _STEP_NAMES.isdisjoint(client.__dict__)  # the client's few attributes
     return True
+
+
+_STEP_NAMES = frozenset(
+    ("param_serialize", "call_api", "response_deserialize", "update_params_for_auth")
+)
+
+
+def auth_replaced(client: ApiClient) -> bool:
+    """Whether a subclass or the instance replaced ``update_params_for_auth`` or the
+    configuration's ``auth_settings``."""
+    configuration = client.configuration
+    return (
+        type(client).update_params_for_auth is not _UPDATE_PARAMS_FOR_AUTH
+        or type(configuration).auth_settings is not _AUTH_SETTINGS
+        or "update_params_for_auth" in client.__dict__
+        or "auth_settings" in configuration.__dict__
+    )
 
 
 def own_request(rest_client: rest.RESTClientObject) -> bool:

@@ -125,7 +125,9 @@ class RateGate:
         self._opener: Optional[Ticket] = None  # the request sent alone, until answered
         self._in_flight: dict[int, float] = {}  # admitted, not settled: sequence -> sent
         self._next_slot = 0.0  # pacing: the earliest moment the next request may go
-        self._quiet_successes = 0  # answers before the gate engaged (a first limit's count)
+        self.quiet_successes = 0
+        """Answers before the gate engaged (a first limit's count); the transport counts a
+        plain 200 itself, as ``settle`` would, without calling it."""
         self._engaged_at = 0.0
         self.unticketed = 0
         """Requests sent without a ticket (the gate was not engaged), not yet settled."""
@@ -193,7 +195,7 @@ class RateGate:
                 if type(names) is dict
                 else not has_rate_limit_fields(headers)
             ):
-                self._quiet_successes += status is not None
+                self.quiet_successes += status is not None
                 self.unticketed -= ticket is None
                 return 0.0
         with self._lock:
@@ -226,7 +228,7 @@ class RateGate:
                 if opener and fields is not None and not model.opens(fields.remaining):
                     opener = False  # room was left: the window it went in was not a new one
                 if opener and ticket is not None:
-                    model.opened_by(sequence, ticket.sent_at, now, self._quiet_successes)
+                    model.opened_by(sequence, ticket.sent_at, now, self.quiet_successes)
                     rate = self._rate()
                     if rate is not None:
                         self._next_slot = max(self._next_slot, ticket.sent_at + 1 / rate)

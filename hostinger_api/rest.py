@@ -55,7 +55,7 @@ from hostinger_api._connections import (
     tunnel_refusal,
 )
 from hostinger_api._header_watch import calls as heads
-from hostinger_api._headers import retry_after_seconds
+from hostinger_api._headers import RATE_LIMIT_NAMES, retry_after_seconds
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import (
     ApiException,
@@ -111,18 +111,27 @@ def build_timeout(request_timeout: RequestTimeout, configuration: Configuration)
 
 
 class _Timeout(urllib3.Timeout):
-    """urllib3's ``Timeout``, copied without checking its values again.
+    """urllib3's ``Timeout``, copied without checking its values again, or not at all.
 
     urllib3 copies a request's timeout twice per attempt and checks every value of each copy;
-    ours were checked once, when built (``build_timeout``). The copy is what urllib3 starts its
-    connect timer on, so a copy starts with none.
+    ours were checked once, when built (``build_timeout``). A copy exists for its connect timer,
+    which only a ``total`` reads: a timeout without one is shared as it is, its timer unused.
     """
 
     def clone(self) -> urllib3.Timeout:
-        copy = object.__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy._start_connect = None
+        if self.total is None:
+            return self
+        copy = _new_timeout(_Timeout)
+        copy.__dict__ = {**self.__dict__, "_start_connect": None}
         return copy
+
+    def start_connect(self) -> float:
+        if self.total is None:  # shared: nothing reads the timer (``clone`` says why)
+            return time.monotonic()
+        return super().start_connect()
+
+
+_new_timeout = object.__new__
 
 
 class RESTResponse(io.IOBase):
@@ -266,28 +275,31 @@ class RESTClientObject:
             body = urlencode(post_params)
         payload = None if body is None else _encode_body(body)
         debug = _logger.isEnabledFor(logging.DEBUG)
+        started = 0.0
         if debug:
             _logger.debug("%s %s headers=%s", method, url, redacted(headers or {}))
-        started = time.perf_counter() if debug else 0.0
+            started = time.perf_counter()
         policy = self.retry_policy
         gate = self.rate_gate
         board = self.pause_board
         # when the call must end: the sooner of a deadline and the budget (``budget`` stays
         # set only when it is the budget that decides, for the message)
+        now = time.monotonic()
         ends = read_deadline()
         budget = policy.budget
         if budget is not None:
-            budget_ends = time.monotonic() + budget
-            if ends is None or budget_ends < ends:
-                ends = budget_ends
+            if ends is None or now + budget < ends:
+                ends = now + budget
             else:
                 budget = None
         stop = read_stop()
         retries = redirects = timeouts = 0
         waited = 0.0
         while True:
-            if board is not None:
-                board.check(method, url)  # another process was asked to pause: fail fast
+            # another process was asked to pause: fail fast (the board looks at its file
+            # now and then; in between, only a pause it found needs a word)
+            if board is not None and (now >= board.next_look or board.pause is not None):
+                board.check(method, url)
             ticket: Ticket | None = None
             if stop and stopped(stop):
                 raise not_sent(method, url)
@@ -296,12 +308,13 @@ class RESTClientObject:
                     gate, ends, policy.max_wait - waited, method, url, stop
                 )
                 waited += held
+                now = ticket.sent_at
             else:
                 gate.unticketed += 1  # sent without asking: settle counts it back
             try:
                 attempt_timeout = (
                     timeout
-                    if ends is None or ends - time.monotonic() >= longest
+                    if ends is None or ends - now >= longest
                     else _within(timeout, ends, method, url, budget)
                 )
                 # one attempt, with no retry or redirect of urllib3's
@@ -328,7 +341,7 @@ class RESTClientObject:
                 data = None
                 if _preload_content:  # the body within the attempt, read by the call's end
                     try:
-                        data = read_body(response, ends)  # kept: ``response.data`` gives it too
+                        data = read_body(response, ends, longest)  # ``response.data`` gives it too
                     except DecodeError as error:
                         raise _undecodable(response, error) from None
                     except OutOfTime:
@@ -363,7 +376,18 @@ class RESTClientObject:
                 raise
             else:
                 status = response.status
-                gate.settle(ticket, status, response.headers)
+                names = getattr(response.headers, "_container", None)  # lowercased, urllib3's
+                if (  # ``settle`` of a plain 200 before the gate engaged, inline: every answer
+                    status == 200
+                    and ticket is None
+                    and not gate.engaged
+                    and type(names) is dict
+                    and RATE_LIMIT_NAMES.isdisjoint(names)
+                ):
+                    gate.unticketed -= 1
+                    gate.quiet_successes += 1
+                else:
+                    gate.settle(ticket, status, response.headers)
                 if status == 200:  # the usual answer: no retry, no redirect, nothing to share
                     if debug:
                         _log_response(method, url, status, data, started, retries + 1)
@@ -389,6 +413,7 @@ class RESTClientObject:
                     url = target
                     origin = _origin(url)
                     redirects += 1
+                    now = time.monotonic()
                     continue
                 _discard(response)
                 what = f"status {status}"
@@ -410,6 +435,7 @@ class RESTClientObject:
             )
             sleep_unless_stopped(policy, wait, stop, method, url)
             waited += wait
+            now = time.monotonic()
 
     def _admit(
         self,

@@ -175,18 +175,21 @@ class PauseBoard:
         self.max_pause = max_pause
         self.path = os.path.join(folder, f"pause-{key}.json")
         self._seen: Optional[tuple[int, int, int]] = None  # (mtime_ns, size, inode) last read
-        self._pause: Optional[Pause] = None  # what that read found, when another process's
-        self._next_look = 0.0  # time.monotonic() of the next stat
+        self.pause: Optional[Pause] = None
+        """What the last read found, when another process's: a request goes only after
+        ``check`` while this is set (the transport looks at it and ``next_look`` first)."""
+        self.next_look = 0.0
+        """The ``time.monotonic()`` moment of the next ``os.stat``."""
         self._me = (os.getpid(), socket.gethostname())
         self._writer = secrets.token_hex(8)  # tells this board's records from other clients'
 
     def check(self, method: str, url: str) -> None:
         """Raise ``TooManyRequestsException`` while another process's pause is in force."""
         now = time.monotonic()
-        if now >= self._next_look:
-            self._next_look = now + LOOK_EVERY
+        if now >= self.next_look:
+            self.next_look = now + LOOK_EVERY
             self._look()
-        pause = self._pause
+        pause = self.pause
         if pause is not None and pause.until > time.time():
             raise pause.error(method, url)
 
@@ -195,14 +198,14 @@ class PauseBoard:
         try:
             stat = os.stat(self.path)
         except OSError:
-            self._seen = self._pause = None  # no pause file: the common case
+            self._seen = self.pause = None  # no pause file: the common case
             return
         seen = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         if seen != self._seen:
             problem = folder_problem(self.folder)  # others could have written it: not obeyed
             if problem is not None:
                 _warn_once(self.folder, "checking it", problem)
-            self._pause = self._read() if problem is None else None
+            self.pause = self._read() if problem is None else None
             self._seen = seen
 
     def _read(self) -> Optional[Pause]:

@@ -67,13 +67,17 @@ def test_tls_inside_tls_is_cut_at_the_socket_below() -> None:
         assert _header_watch._socket_below(Transport(Transport(mine))) is mine
         assert _header_watch._socket_below(mine) is mine
         assert _header_watch._socket_below(object()) is None
-        record = (time.monotonic() - 1, _header_watch._socket_below(Transport(mine)))
-        _header_watch._waiting[connection] = record  # type: ignore[index]
+        below = _header_watch._socket_below(Transport(mine))
+        assert below is mine
+        late, early = (time.monotonic() - 1, below), (time.monotonic() + 60, theirs)
+        _header_watch._waiting[late] = connection  # type: ignore[assignment]
+        _header_watch._waiting[early] = connection  # type: ignore[assignment]
         _header_watch._cut_late_heads(time.monotonic())
-        assert _header_watch._waiting[connection] is _header_watch._CUT  # type: ignore[index]
+        assert late not in _header_watch._waiting  # taken: its reader finds it gone, so cut
+        assert early in _header_watch._waiting  # its call's end has not come
         assert mine.recv(1) == b""  # shut down: the blocked read ends at once
     finally:
-        _header_watch._waiting.pop(connection, None)  # type: ignore[call-overload]
+        _header_watch._waiting.clear()
         mine.close()
         theirs.close()
 

@@ -16,9 +16,14 @@ from typing import Any, Generic, Optional, TypeVar
 import urllib3
 
 from hostinger_api._checks import check_id
-from hostinger_api.api_client import ApiClient, own_call_api, steps_replaced
+from hostinger_api.api_client import (
+    ApiClient,
+    RequestOptions,
+    check_host_index,
+    own_call_api,
+    steps_replaced,
+)
 from hostinger_api.api_response import ApiResponse
-from hostinger_api.configuration import RequestTimeout
 from hostinger_api.exceptions import ApiValueError
 from hostinger_api.rest import RESTResponse
 
@@ -40,6 +45,8 @@ class Operation(Generic[T]):
         self.response_types_map: Mapping[str, Any] = {"200": response_type}
         pieces = _PLACEHOLDER.split(path)  # text, name, text, name, ..., text
         self._texts: tuple[str, ...] = tuple(pieces[0::2])
+        # the path around its one id, for the operations that have one: most of them
+        self._around_id = (pieces[0], pieces[2]) if len(pieces) == 3 else None
         self._names: tuple[str, ...] = tuple(pieces[1::2])
         # the Python names of the ids, for the errors: virtualMachineId -> virtual_machine_id
         self._arguments = tuple(_CAMEL.sub(r"_\1", name).lower() for name in self._names)
@@ -47,12 +54,13 @@ class Operation(Generic[T]):
     def fill(self, ids: tuple[object, ...]) -> str:
         """The path with ``ids`` in place, each refused (before anything is sent) unless it is a
         positive int; ids need no quoting."""
-        texts = self._texts
-        if len(texts) == 2 and len(ids) == 1:  # most operations
+        around = self._around_id
+        if around is not None and len(ids) == 1:
             value = ids[0]
             if type(value) is not int or value < 1:
                 value = check_id(self._arguments[0], value)
-            return texts[0] + str(value) + texts[1]
+            return f"{around[0]}{value}{around[1]}"
+        texts = self._texts
         filled = [texts[0]]
         for value, text in zip(self.path_params(ids).values(), texts[1:]):
             filled += (str(value), text)
@@ -68,18 +76,6 @@ class Operation(Generic[T]):
         }
 
 
-def _check_host_index(value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value != 0:
-        raise ApiValueError(f"_host_index must be 0: this API has one server, not {value!r}")
-
-
-RequestOptions = tuple[
-    RequestTimeout, Optional[dict[str, Any]], Optional[str], Optional[dict[str, Any]], int
-]
-"""The keyword parameters every form of every operation takes, passed on as one value:
-``(_request_timeout, _request_auth, _content_type, _headers, _host_index)``."""
-
-
 class ApiBase:
     """What every API class is: a client, and the shared path that sends an operation."""
 
@@ -93,32 +89,34 @@ class ApiBase:
         query_params: list[tuple[str, Any]],
         options: RequestOptions,
         preload: bool = False,
-        replaced: Optional[bool] = None,
     ) -> RESTResponse:
         """Send the operation; with ``preload``, the body is read as part of each attempt.
 
-        ``query_params`` is a new list of the caller's (an auth setting may add to it);
-        ``replaced``: ``steps_replaced(self.api_client)``, when the caller asked already.
+        ``query_params`` is a new list of the caller's (an auth setting may add to it).
         """
+        client = self.api_client
+        if not steps_replaced(client):
+            return client._send_operation(
+                operation.method, operation.fill(ids), query_params, options, preload
+            )
+        return self._send_by_steps(operation, ids, query_params, options, preload)
+
+    def _send_by_steps(
+        self,
+        operation: Operation[Any],
+        ids: tuple[object, ...],
+        query_params: list[tuple[str, Any]],
+        options: RequestOptions,
+        preload: bool,
+    ) -> RESTResponse:
+        """``_send`` through ``param_serialize`` and ``call_api``, as generated code does: one
+        of them (or ``response_deserialize``) was replaced by a subclass or on the instance."""
         request_timeout, request_auth, content_type, extra, host_index = options
-        if type(host_index) is not int or host_index != 0:
-            _check_host_index(host_index)
+        check_host_index(host_index)
         if content_type is not None:
             extra = {"Content-Type": content_type, **(extra or {})}
-        client = self.api_client
-        if replaced is None:
-            replaced = steps_replaced(client)
-        if not replaced:
-            return client._send_operation(
-                operation.method,
-                operation.fill(ids),
-                query_params,
-                extra,
-                request_auth,
-                request_timeout,
-                preload,
-            )
         headers: dict[str, Any] = {"Accept": _ACCEPT_JSON, **(extra or {})}
+        client = self.api_client
         method, url, header_params, body, post_params = client.param_serialize(
             method=operation.method,
             resource_path=operation.path,
@@ -160,15 +158,20 @@ class ApiBase:
         options: RequestOptions,
     ) -> T:
         """``_call``'s ``data`` alone, for the plain form: no ``ApiResponse`` is built, unless
-        ``response_deserialize`` was replaced (then its ``data``, as generated code takes it)."""
+        ``response_deserialize`` was replaced (then its ``data``, as generated code takes it).
+
+        ``_send``, inline: this runs on every call of the plain form.
+        """
         client = self.api_client
-        replaced = steps_replaced(client)
-        response = self._send(operation, ids, query_params, options, True, replaced)
-        if response.data is None:  # read with the attempt, unless call_api was replaced
-            response.read()
-        if replaced:
+        if steps_replaced(client):
+            response = self._send_by_steps(operation, ids, query_params, options, True)
+            if response.data is None:  # read with the attempt, unless call_api was replaced
+                response.read()
             answer = client.response_deserialize(response, operation.response_types_map)
             return answer.data  # type: ignore[no-any-return]
+        response = client._send_operation(
+            operation.method, operation.fill(ids), query_params, options, True
+        )
         data: T = client._data_of(response, operation.response_types_map)
         return data
 

@@ -12,7 +12,8 @@ from typing import Any, Optional
 import urllib3
 
 from hostinger_api._checks import check_id
-from hostinger_api.api._operation import ApiBase, Operation, RequestOptions
+from hostinger_api.api._operation import ApiBase, Operation
+from hostinger_api.api_client import RequestOptions
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.configuration import RequestTimeout
 from hostinger_api.models.vpsv1_action_action_resource import VPSV1ActionActionResource

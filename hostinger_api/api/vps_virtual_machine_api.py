@@ -10,7 +10,8 @@ from typing import Any, Optional
 
 import urllib3
 
-from hostinger_api.api._operation import ApiBase, Operation, RequestOptions
+from hostinger_api.api._operation import ApiBase, Operation
+from hostinger_api.api_client import RequestOptions
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.configuration import RequestTimeout
 from hostinger_api.models.vpsv1_virtual_machine_virtual_machine_resource import (
