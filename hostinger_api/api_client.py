@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Optional, Union, get_args, get_origin
+from typing import Any, ClassVar, Optional, Protocol, Union, get_args, get_origin
 from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -38,6 +38,17 @@ RequestOptions = tuple[
 ``(_request_timeout, _request_auth, _content_type, _headers, _host_index)``."""
 
 ResponseType = Union[str, type, None]
+
+
+class PlainOperation(Protocol):
+    """What ``_send_operation`` needs of an operation (``hostinger_api.api._operation``'s)."""
+
+    method: str
+
+    def fill(self, ids: tuple[object, ...]) -> str:
+        """The path, with ``ids`` in place."""
+
+
 """A type to deserialize into: a class, or its name as the generated package spells it."""
 
 _JSON_CONTENT_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;|$)", re.IGNORECASE)
@@ -216,7 +227,7 @@ class ApiClient:
         """The headers of a request: the client's, ``Accept: application/json`` if asked,
         ``header_params``, and the credentials (which may go into ``queries`` instead, when an
         auth setting says so). ``own_auth``: the caller knows that no credential hook was
-        replaced (``steps_replaced`` said so)."""
+        replaced (``_send_operation`` looked)."""
         headers = self.default_headers.copy()
         if self.cookie:
             headers["Cookie"] = self.cookie
@@ -240,20 +251,44 @@ class ApiClient:
 
     def _send_operation(
         self,
-        method: str,
-        path: str,
+        operation: PlainOperation,
+        ids: tuple[object, ...],
         queries: list[tuple[str, Any]],
         options: RequestOptions,
         preload: bool,
-    ) -> rest.RESTResponse:
+    ) -> rest.RESTResponse | None:
         """What ``param_serialize`` and then ``call_api`` do for an operation of the API classes
         (JSON accepted, no body, no form, the bearer token), by position: this runs on every call.
 
-        ``path`` has its parameters in place; ``queries`` is the caller's own new list (an auth
-        setting may add to it). The API classes call the two public steps instead when a
-        subclass or the instance replaces one of them (``steps_replaced``).
+        None, with nothing sent, when a subclass or the instance replaced ``param_serialize``,
+        ``call_api``, ``response_deserialize``, the transport's ``request``, a credential hook
+        or how the configuration gives its host: the API classes then call the three steps,
+        as generated code does.
+        ``queries`` is the caller's own new list (an auth setting may add to it).
         """
         configuration = self.configuration
+        rest_client = self.rest_client
+        settings = type(configuration)
+        cls = type(self)
+        if (  # one comparison of the class attributes, and three lookups
+            (
+                cls.param_serialize,
+                cls.call_api,
+                cls.response_deserialize,
+                cls.update_params_for_auth,
+                settings.auth_settings,
+                settings.host,
+                settings.get_host_from_settings,
+                type(rest_client).request,
+            )
+            != _OWN_STEPS
+            or "request" in rest_client.__dict__
+            or "auth_settings" in configuration.__dict__
+            or not _STEP_NAMES.isdisjoint(self.__dict__)
+        ):
+            return None
+        method = operation.method
+        path = operation.fill(ids)
         if options == _NO_OPTIONS and type(options[4]) is int:  # no underscore parameter
             request_timeout = None
             # what ``_headers`` gives for it, without its frame: this is every plain call
@@ -272,10 +307,14 @@ class ApiClient:
             headers = self._headers(
                 extra, queries, _API_TOKEN, path, method, None, request_auth, True, True
             )
-        url = configuration.host.rstrip("/") + path
+        # ``configuration.host`` without its frame (its class was checked above)
+        host = (
+            configuration._base_path if configuration.server_index is None else configuration.host
+        )
+        url = host.rstrip("/") + path
         if queries:
             url += "?" + self.parameters_to_url_query(queries, None)
-        return self.rest_client.request(
+        return rest_client.request(
             method, url, headers, None, None, request_timeout, _preload_content=preload
         )
 
@@ -626,29 +665,18 @@ def check_host_index(value: object) -> None:
         raise ApiValueError(f"_host_index must be 0: this API has one server, not {value!r}")
 
 
-def steps_replaced(client: ApiClient) -> bool:
-    """Whether a subclass or the instance replaced ``param_serialize``, ``call_api``,
-    ``response_deserialize``, the transport's ``request`` or a credential hook: the API
-    classes then call the three steps, as generated code does, instead of ``_send_operation``
-    and ``_data_of``."""
-    cls = type(client)
-    configuration = client.configuration
-    if (
-        cls.param_serialize is _PARAM_SERIALIZE
-        and cls.call_api is _CALL_API
-        and cls.response_deserialize is _RESPONSE_DESERIALIZE
-        and cls.update_params_for_auth is _UPDATE_PARAMS_FOR_AUTH
-        and type(configuration).auth_settings is _AUTH_SETTINGS
-        and type(client.rest_client).request is _REST_REQUEST  # own_request, inline
-        and "request" not in client.rest_client.__dict__
-        and "auth_settings" not in configuration.__dict__
-    ):
-        return not _STEP_NAMES.isdisjoint(client.__dict__)  # the client's few attributes
-    return True
-
-
 _STEP_NAMES = frozenset(
     ("param_serialize", "call_api", "response_deserialize", "update_params_for_auth")
+)
+_OWN_STEPS = (
+    _PARAM_SERIALIZE,
+    _CALL_API,
+    _RESPONSE_DESERIALIZE,
+    _UPDATE_PARAMS_FOR_AUTH,
+    _AUTH_SETTINGS,
+    Configuration.host,
+    Configuration.get_host_from_settings,
+    _REST_REQUEST,
 )
 
 

@@ -689,3 +689,48 @@ def test_a_rest_response_made_from_the_answer_alone_reads_it():
     answer = urllib3.HTTPResponse(body=b'{"id": 1}', status=200, preload_content=True)
     wrapped = rest.RESTResponse(answer)
     assert (wrapped.status, wrapped.read()) == (200, b'{"id": 1}')
+
+
+class HostFromAProperty(Configuration):
+    """A configuration whose host is computed, as a vault or a service registry would give it."""
+
+    asked = 0
+
+    @property  # type: ignore[override]
+    def host(self) -> str:
+        HostFromAProperty.asked += 1
+        return getattr(self, "where", None) or str(Configuration.host.fget(self))  # type: ignore[attr-defined]
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self.where = value
+
+
+class HostFromSettings(Configuration):
+    """A configuration that picks its host from its own servers, by ``get_host_from_settings``."""
+
+    def get_host_from_settings(self, index: Any, variables: Any = None, servers: Any = None) -> str:
+        return getattr(self, "where", None) or super().get_host_from_settings(index, variables)
+
+
+def test_the_host_is_asked_on_every_call_however_it_is_given(fake):
+    """A host set after the client was made, one computed by a subclass's ``host``, and one
+    given by ``get_host_from_settings``: each call goes where the configuration says now."""
+    with FakeHostingerApi(vms=[VM], token=TOKEN) as other:
+        configuration = Configuration(host=fake.url, access_token=TOKEN)
+        computed = HostFromAProperty(host=fake.url, access_token=TOKEN)
+        settings = HostFromSettings(access_token=TOKEN)
+        settings.where = fake.url  # type: ignore[attr-defined]
+        for config in (configuration, computed, settings):
+            config.state_dir = None
+            with ApiClient(config) as client:
+                snapshots = VPSSnapshotsApi(client)
+                snapshots.create_snapshot_v1(VM)
+                if config is settings:
+                    settings.where = other.url  # type: ignore[attr-defined]
+                else:
+                    config.host = other.url
+                snapshots.create_snapshot_v1(VM)
+        assert len(fake.requests) == 3
+        assert len(other.requests) == 3
+    assert HostFromAProperty.asked >= 2

@@ -21,7 +21,6 @@ from hostinger_api.api_client import (
     RequestOptions,
     check_host_index,
     own_call_api,
-    steps_replaced,
 )
 from hostinger_api.api_response import ApiResponse
 from hostinger_api.exceptions import ApiValueError
@@ -94,12 +93,10 @@ class ApiBase:
 
         ``query_params`` is a new list of the caller's (an auth setting may add to it).
         """
-        client = self.api_client
-        if not steps_replaced(client):
-            return client._send_operation(
-                operation.method, operation.fill(ids), query_params, options, preload
-            )
-        return self._send_by_steps(operation, ids, query_params, options, preload)
+        response = self.api_client._send_operation(operation, ids, query_params, options, preload)
+        if response is None:  # a step was replaced
+            response = self._send_by_steps(operation, ids, query_params, options, preload)
+        return response
 
     def _send_by_steps(
         self,
@@ -163,15 +160,13 @@ class ApiBase:
         ``_send``, inline: this runs on every call of the plain form.
         """
         client = self.api_client
-        if steps_replaced(client):
+        response = client._send_operation(operation, ids, query_params, options, True)
+        if response is None:  # a step was replaced: all three are called, as generated code does
             response = self._send_by_steps(operation, ids, query_params, options, True)
             if response.data is None:  # read with the attempt, unless call_api was replaced
                 response.read()
             answer = client.response_deserialize(response, operation.response_types_map)
             return answer.data  # type: ignore[no-any-return]
-        response = client._send_operation(
-            operation.method, operation.fill(ids), query_params, options, True
-        )
         data: T = client._data_of(response, operation.response_types_map)
         return data
 
