@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import ipaddress
+import itertools
 import json
 import logging
 import math
@@ -111,24 +112,31 @@ def build_timeout(request_timeout: RequestTimeout, configuration: Configuration)
 
 
 class _Timeout(urllib3.Timeout):
-    """urllib3's ``Timeout``, copied without checking its values again, or not at all.
+    """urllib3's ``Timeout``, copied without checking its values again.
 
     urllib3 copies a request's timeout twice per attempt and checks every value of each copy;
-    ours were checked once, when built (``build_timeout``). A copy exists for its connect timer,
-    which only a ``total`` reads: a timeout without one is shared as it is, its timer unused.
+    ours were checked once, when built (``build_timeout``). The copy is what urllib3 starts its
+    connect timer on, so a copy starts with none.
     """
 
     def clone(self) -> urllib3.Timeout:
-        if self.total is None:
-            return self
         copy = _new_timeout(_Timeout)
         copy.__dict__ = {**self.__dict__, "_start_connect": None}
         return copy
 
-    def start_connect(self) -> float:
-        if self.total is None:  # shared: nothing reads the timer (``clone`` says why)
-            return time.monotonic()
-        return super().start_connect()
+
+def _shared(timeout: urllib3.Timeout) -> urllib3.Timeout:
+    """``timeout``, made to be shared by every call of a client when it has no ``total``.
+
+    urllib3 copies a timeout for its connect timer, which only a ``total`` reads: without one,
+    each copy (two per attempt, and the timer's start) is work for nothing. Those two methods
+    are then set on the instance as the C functions that give the same answers: itself, and
+    the time. ``_within`` copies it with urllib3's own ``clone``.
+    """
+    if timeout.total is None:
+        timeout.clone = itertools.repeat(timeout).__next__  # type: ignore[method-assign]
+        timeout.start_connect = time.monotonic  # type: ignore[method-assign]
+    return timeout
 
 
 _new_timeout = object.__new__
@@ -472,7 +480,7 @@ class RESTClientObject:
         connect, read = self.configuration.connect_timeout, self.configuration.read_timeout
         cached_connect, cached_read, timeout, longest = self._default_timeout
         if connect != cached_connect or read != cached_read:
-            timeout = build_timeout(None, self.configuration)
+            timeout = _shared(build_timeout(None, self.configuration))
             longest = _longest(timeout)
             self._default_timeout = (connect, read, timeout, longest)
         return timeout, longest
@@ -529,7 +537,7 @@ def _within(
     left = ends - time.monotonic()
     if left <= 0:
         raise _out_of_time(method, url, budget)
-    cut = timeout.clone()
+    cut = urllib3.Timeout.clone(timeout)  # a new one: ``timeout`` may be shared
     total = timeout.total
     cut.total = min(total, left) if isinstance(total, (int, float)) else left
     return cut

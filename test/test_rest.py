@@ -814,3 +814,23 @@ def test_request_timeout_forms_that_are_not_seconds_are_refused(fake, timeout):
     with ApiClient(fake.configuration()) as client, pytest.raises((ApiTypeError, ApiValueError)):
         VPSSnapshotsApi(client).create_snapshot_v1(VM, _request_timeout=timeout)
     assert fake.requests == []
+
+
+def test_a_call_cut_to_its_deadline_leaves_the_shared_timeout_alone(fake):
+    """The client's default timeout is shared by its calls (urllib3 need not copy it); a call
+    near its deadline gets a cut copy, and the calls after it the whole timeouts again."""
+    with ApiClient(fake.configuration()) as client:
+        snapshots = VPSSnapshotsApi(client)
+        snapshots.create_snapshot_v1(VM)
+        shared = client.rest_client._default_timeout[2]
+        assert shared.total is None
+        assert shared.clone() is shared
+        with deadline(5):  # less than connect + read timeouts: this attempt's timeout is cut
+            snapshots.get_snapshot_v1(VM)
+        fake.inject(faults.slow(1), method="GET")
+        with pytest.raises(ApiTimeoutError), deadline(0.3):
+            snapshots.get_snapshot_v1(VM)
+        snapshots.get_snapshot_v1(VM)
+        assert client.rest_client._default_timeout[2] is shared
+        assert shared.total is None
+        assert (shared.connect_timeout, shared.read_timeout) == (10.0, 60.0)
