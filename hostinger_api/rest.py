@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import io
 import ipaddress
-import itertools
 import json
 import logging
 import math
@@ -40,7 +39,6 @@ from urllib3.exceptions import (
 from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from urllib3.util import parse_url
 
-from hostinger_api._checks import positive_seconds
 from hostinger_api._connections import (
     SUPPORTED_SOCKS_PROXIES as SUPPORTED_SOCKS_PROXIES,
 )
@@ -57,10 +55,17 @@ from hostinger_api._connections import (
 )
 from hostinger_api._header_watch import calls as heads
 from hostinger_api._headers import RATE_LIMIT_NAMES, retry_after_seconds
+from hostinger_api._timeouts import (
+    build_timeout,
+    cut_to_end,
+    longest_wait,
+    out_of_time,
+    shared_timeout,
+    wait_before,
+)
 from hostinger_api.configuration import Configuration, RequestTimeout
 from hostinger_api.exceptions import (
     ApiException,
-    ApiTimeoutError,
     ApiValueError,
     ResponseDecodeError,
     body_field,
@@ -92,54 +97,6 @@ RESTResponseType = urllib3.HTTPResponse
 """What the ``*_without_preload_content`` forms return."""
 
 _logger = logging.getLogger("hostinger_api")
-
-
-def build_timeout(request_timeout: RequestTimeout, configuration: Configuration) -> urllib3.Timeout:
-    """Turn ``_request_timeout`` (None, seconds, or a (connect, read) pair) into a Timeout."""
-    if request_timeout is None:
-        return _Timeout(
-            connect=configuration.connect_timeout, read=configuration.read_timeout
-        )
-    if isinstance(request_timeout, (tuple, list)):  # a list: a pair read from JSON or YAML
-        if len(request_timeout) != 2:
-            raise ApiValueError("_request_timeout must be seconds or a (connect, read) pair")
-        connect, read = request_timeout
-        return _Timeout(
-            connect=positive_seconds("_request_timeout's connect timeout", connect),
-            read=positive_seconds("_request_timeout's read timeout", read),
-        )
-    return _Timeout(total=positive_seconds("_request_timeout", request_timeout))
-
-
-class _Timeout(urllib3.Timeout):
-    """urllib3's ``Timeout``, copied without checking its values again.
-
-    urllib3 copies a request's timeout twice per attempt and checks every value of each copy;
-    ours were checked once, when built (``build_timeout``). The copy is what urllib3 starts its
-    connect timer on, so a copy starts with none.
-    """
-
-    def clone(self) -> urllib3.Timeout:
-        copy = _new_timeout(_Timeout)
-        copy.__dict__ = {**self.__dict__, "_start_connect": None}
-        return copy
-
-
-def _shared(timeout: urllib3.Timeout) -> urllib3.Timeout:
-    """``timeout``, made to be shared by every call of a client when it has no ``total``.
-
-    urllib3 copies a timeout for its connect timer, which only a ``total`` reads: without one,
-    each copy (two per attempt, and the timer's start) is work for nothing. Those two methods
-    are then set on the instance as the C functions that give the same answers: itself, and
-    the time. ``_within`` copies it with urllib3's own ``clone``.
-    """
-    if timeout.total is None:
-        timeout.clone = itertools.repeat(timeout).__next__  # type: ignore[method-assign]
-        timeout.start_connect = time.monotonic  # type: ignore[method-assign]
-    return timeout
-
-
-_new_timeout = object.__new__
 
 
 class RESTResponse(io.IOBase):
@@ -276,7 +233,7 @@ class RESTClientObject:
                 timeout, longest = self._configured_timeout()
         else:
             timeout = build_timeout(_request_timeout, self.configuration)
-            longest = _longest(timeout)
+            longest = longest_wait(timeout)
         if post_params:
             headers = dict(headers or {})
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -312,9 +269,7 @@ class RESTClientObject:
             if stop and stopped(stop):
                 raise not_sent(method, url)
             if gate.engaged:
-                ticket, held = self._admit(
-                    gate, ends, policy.max_wait - waited, method, url, stop
-                )
+                ticket, held = self._admit(gate, ends, policy.max_wait - waited, method, url, stop)
                 waited += held
                 now = ticket.sent_at
             else:
@@ -323,7 +278,7 @@ class RESTClientObject:
                 attempt_timeout = (
                     timeout
                     if ends is None or ends - now >= longest
-                    else _within(timeout, ends, method, url, budget)
+                    else cut_to_end(timeout, ends, method, url, budget)
                 )
                 # one attempt, with no retry or redirect of urllib3's
                 if self._direct:
@@ -353,21 +308,21 @@ class RESTClientObject:
                     except DecodeError as error:
                         raise _undecodable(response, error) from None
                     except OutOfTime:
-                        raise _out_of_time(method, url, budget) from None
+                        raise out_of_time(method, url, budget) from None
             except (HTTPError, OSError) as error:
                 heads.ends = None  # failed before its head was awaited (connect, tunnel)
                 gate.settle(ticket, None, None)
                 failure = _failure_kind(error)
                 timed_out = isinstance(cause_of(error), (ReadTimeoutError, TimeoutError))
                 if not timed_out and ends is not None and time.monotonic() >= ends:
-                    raise _out_of_time(method, url, budget) from None  # its head was cut off
+                    raise out_of_time(method, url, budget) from None  # its head was cut off
                 wait = None
                 if (
                     failure is not None
                     and policy.allows(method, failure=failure)
                     and not (timed_out and timeouts >= policy.timeout_retries)
                 ):
-                    wait = _before(ends, policy.next_wait(retries, waited, None))
+                    wait = wait_before(ends, policy.next_wait(retries, waited, None))
                 timeouts += timed_out
                 if wait is None:
                     failed = transport_error(error, method, url, retries + 1)
@@ -405,7 +360,7 @@ class RESTClientObject:
                 wait = None
                 if status in RETRIED_STATUSES and policy.allows(method, status=status):
                     asked = retry_after_seconds(response.headers) if status in (429, 503) else None
-                    wait = _before(ends, policy.next_wait(retries, waited, asked))
+                    wait = wait_before(ends, policy.next_wait(retries, waited, asked))
                 if wait is None:
                     target = (
                         self._redirect_target(method, url, response)
@@ -480,8 +435,8 @@ class RESTClientObject:
         connect, read = self.configuration.connect_timeout, self.configuration.read_timeout
         cached_connect, cached_read, timeout, longest = self._default_timeout
         if connect != cached_connect or read != cached_read:
-            timeout = _shared(build_timeout(None, self.configuration))
-            longest = _longest(timeout)
+            timeout = shared_timeout(build_timeout(None, self.configuration))
+            longest = longest_wait(timeout)
             self._default_timeout = (connect, read, timeout, longest)
         return timeout, longest
 
@@ -528,43 +483,6 @@ _MAX_REDIRECTS = 5
 _NOT_BUILT = object()
 _NO_URLLIB3_RETRIES = urllib3.Retry(total=False, redirect=False)
 """Built once: urllib3 would build this from ``retries=False`` on every request."""
-
-
-def _within(
-    timeout: urllib3.Timeout, ends: float, method: str, url: str, budget: float | None
-) -> urllib3.Timeout:
-    """``timeout``, cut so that the attempt ends by ``ends`` (unchanged when it would anyway)."""
-    left = ends - time.monotonic()
-    if left <= 0:
-        raise _out_of_time(method, url, budget)
-    cut = urllib3.Timeout.clone(timeout)  # a new one: ``timeout`` may be shared
-    total = timeout.total
-    cut.total = min(total, left) if isinstance(total, (int, float)) else left
-    return cut
-
-
-def _out_of_time(method: str, url: str, budget: float | None) -> ApiTimeoutError:
-    """The call's end came: its budget ran out (``budget``), or else its deadline passed."""
-    why = f"the call's budget of {budget:g} s ran out" if budget else "the deadline passed"
-    return ApiTimeoutError(f"Out of time for {method} {url.split('?', 1)[0]}: {why}")
-
-
-def _longest(timeout: urllib3.Timeout) -> float:
-    """The longest an attempt can wait by these timeouts (inf: no limit)."""
-    total = timeout.total
-    if isinstance(total, (int, float)):
-        return float(total)
-    connect, read = timeout.connect_timeout, timeout.read_timeout
-    if isinstance(connect, (int, float)) and isinstance(read, (int, float)):
-        return float(connect + read)
-    return math.inf
-
-
-def _before(ends: float | None, wait: float | None) -> float | None:
-    """The wait, unless it would end after the deadline ``ends`` (then: give up now)."""
-    if wait is None or ends is None or time.monotonic() + wait < ends:
-        return wait
-    return None
 
 
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
