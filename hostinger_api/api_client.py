@@ -473,9 +473,9 @@ _CALL_API = ApiClient.call_api
 _RESPONSE_DESERIALIZE = ApiClient.response_deserialize
 _REST_REQUEST = rest.RESTClientObject.request
 _API_TOKEN = ("apiToken",)
+"""The one auth setting of every operation of this API (the bearer token)."""
 _NO_OPTIONS = (None, None, None, None, 0)
 """``RequestOptions`` of a call that gives none of the underscore parameters."""
-"""The one auth setting of every operation of this API (the bearer token)."""
 
 
 def check_host_index(value: object) -> None:

@@ -734,3 +734,33 @@ def test_the_host_is_asked_on_every_call_however_it_is_given(fake):
         assert len(fake.requests) == 3
         assert len(other.requests) == 3
     assert HostFromAProperty.asked >= 2
+
+
+class StepsOnly:
+    """A client that is no ``ApiClient``: the three steps 4.3.1's API classes call, passed on to
+    a real client and recorded (a recording test double, say)."""
+
+    def __init__(self, inner: ApiClient) -> None:
+        self.inner = inner
+        self.sent: list[tuple[str, str]] = []
+
+    def param_serialize(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.param_serialize(*args, **kwargs)
+
+    def call_api(self, *args: Any, **kwargs: Any) -> Any:
+        self.sent.append((args[0], args[1]))
+        return self.inner.call_api(*args, **kwargs)
+
+    def response_deserialize(self, *args: Any, **kwargs: Any) -> Any:
+        return self.inner.response_deserialize(*args, **kwargs)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_client_that_is_only_the_three_steps_is_called_through_them(fake, form):
+    with ApiClient(fake.configuration()) as inner:
+        client = StepsOnly(inner)
+        snapshots = VPSSnapshotsApi(client)  # type: ignore[arg-type]
+        result = getattr(snapshots, "create_snapshot_v1" + form)(VM)
+    data = _result_of(form, result, VPSV1ActionActionResource)
+    assert data.id == fake.actions(VM)[0]["id"]
+    assert client.sent == [("POST", f"{fake.url}/api/vps/v1/virtual-machines/{VM}/snapshot")]

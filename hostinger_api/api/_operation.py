@@ -75,6 +75,9 @@ class Operation(Generic[T]):
         }
 
 
+_SEND_OPERATION = ApiClient._send_operation
+
+
 class ApiBase:
     """What every API class is: a client, and the shared path that sends an operation."""
 
@@ -93,7 +96,12 @@ class ApiBase:
 
         ``query_params`` is a new list of the caller's (an auth setting may add to it).
         """
-        response = self.api_client._send_operation(operation, ids, query_params, options, preload)
+        client = self.api_client
+        response = (
+            client._send_operation(operation, ids, query_params, options, preload)
+            if getattr(type(client), "_send_operation", None) is _SEND_OPERATION
+            else None  # not an ApiClient (a wrapper of its steps, a mock): by the steps
+        )
         if response is None:  # a step was replaced
             response = self._send_by_steps(operation, ids, query_params, options, preload)
         return response
@@ -160,7 +168,11 @@ class ApiBase:
         ``_send``, inline: this runs on every call of the plain form.
         """
         client = self.api_client
-        response = client._send_operation(operation, ids, query_params, options, True)
+        response = (
+            client._send_operation(operation, ids, query_params, options, True)
+            if getattr(type(client), "_send_operation", None) is _SEND_OPERATION
+            else None  # not an ApiClient (a wrapper of its steps, a mock): by the steps
+        )
         if response is None:  # a step was replaced: all three are called, as generated code does
             response = self._send_by_steps(operation, ids, query_params, options, True)
             if response.data is None:  # read with the attempt, unless call_api was replaced
