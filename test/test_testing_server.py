@@ -26,7 +26,8 @@ from hostinger_api import (
     VPSActionsApi,
     VPSSnapshotsApi,
 )
-from hostinger_api.testing import FakeHostingerApi, _server, faults
+from hostinger_api.testing import FakeHostingerApi, faults
+from hostinger_api.testing._http import RequestHandler
 
 BASE = f"/api/vps/v1/virtual-machines/{VM}"
 
@@ -549,7 +550,7 @@ def test_a_request_cut_short_is_answered_when_the_client_stops_sending(fake):
 
 
 def test_a_request_that_stalls_gets_a_408(fake, monkeypatch):
-    monkeypatch.setattr(_server._Handler, "timeout", 0.3)
+    monkeypatch.setattr(RequestHandler, "timeout", 0.3)
     for partial in [
         b"GET / HT",
         b"GET / HTTP/1.1\r\nHost: x\r\n",

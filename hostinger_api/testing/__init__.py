@@ -18,15 +18,11 @@ CA, made with trustme, a test-only dependency.
 
 from hostinger_api.testing import faults
 from hostinger_api.testing._edge import EdgeBlock
-from hostinger_api.testing._server import FakeHostingerApi, RecordedRequest
-from hostinger_api.testing._service import (
-    DEFAULT_TOKEN,
-    FakeHostinger,
-    FakeVm,
-    VmAttributes,
-    VmSpec,
-)
+from hostinger_api.testing._http import RecordedRequest
+from hostinger_api.testing._server import FakeHostingerApi
+from hostinger_api.testing._service import DEFAULT_TOKEN, FakeHostinger
 from hostinger_api.testing._types import FakeResponse
+from hostinger_api.testing._vms import FakeVm, VmAttributes, VmSpec
 from hostinger_api.testing.faults import Fault
 
 __all__ = [

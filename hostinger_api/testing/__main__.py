@@ -14,7 +14,8 @@ from typing import Optional
 from hostinger_api.testing._backups import WEEKLY_BACKUPS
 from hostinger_api.testing._ratelimit import HEADER_STYLES
 from hostinger_api.testing._server import FakeHostingerApi
-from hostinger_api.testing._service import DEFAULT_TOKEN, VmSpec
+from hostinger_api.testing._service import DEFAULT_TOKEN
+from hostinger_api.testing._vms import VmSpec
 
 _FLEET_FIRST_ID = 1000001
 _ROLES = ("web", "db", "cache", "queue", "mail")

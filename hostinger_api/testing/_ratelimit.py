@@ -197,3 +197,28 @@ class RateLimiter:
                 key for key, state in self._keys.items() if state.idle(now, self.block_span)
             ]:
                 del self._keys[key]
+
+
+def limiter_for(
+    rate_limit: Optional[tuple[int, float]],
+    block_after: Optional[int],
+    block_span: float,
+    block_seconds: float,
+    headers: str,
+) -> Optional[RateLimiter]:
+    """The limiter of a fake with these settings (None: no rate limit), or ``ValueError``."""
+    if rate_limit is None:
+        if block_after is not None:
+            raise ValueError("block_after needs a rate_limit: blocks follow refusals")
+        if headers != "laravel":
+            raise ValueError("rate_limit_headers needs a rate_limit: without one, none are sent")
+        return None
+    if not isinstance(rate_limit, (tuple, list)) or len(rate_limit) != 2:
+        raise ValueError(f"rate_limit must be (N, SECONDS), such as (50, 1), not {rate_limit!r}")
+    return RateLimiter(
+        *rate_limit,
+        block_after=block_after,
+        block_span=block_span,
+        block_seconds=block_seconds,
+        headers=headers,
+    )

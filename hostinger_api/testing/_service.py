@@ -10,30 +10,39 @@ runs, its VM's ``actions_lock`` is ``locked`` (and a restore's VM is ``restoring
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional, Union
 
-from typing_extensions import Required, TypedDict, Unpack
+from typing_extensions import Unpack
 
-from hostinger_api.models.vpsv1_action_action_resource import ActionState
 from hostinger_api.testing._backups import WEEKLY_BACKUPS, BackupShelf, default_size, page_number
 from hostinger_api.testing._edge import EdgeBlockSetting
 from hostinger_api.testing._edge import edge_block as make_edge_block
-from hostinger_api.testing._ratelimit import RateLimiter
+from hostinger_api.testing._ratelimit import limiter_for
 from hostinger_api.testing._types import Body, FakeResponse, Json, error_body
+from hostinger_api.testing._vms import (
+    DEFAULT_PLAN,
+    PLANS,
+    FakeAction,
+    FakeVm,
+    VmAttributes,
+    VmSpec,
+    checked_attributes,
+    ipv4_address,
+    ipv6_address,
+    timestamp,
+)
 from hostinger_api.testing.faults import Fault, error
 
 DEFAULT_TOKEN = "test-token"
 SNAPSHOT_LIFETIME = timedelta(days=20)
 ACTIONABLE_STATES = ("running", "stopped")
 """The VM states in which the fake starts a snapshot action (its own rule)."""
-_RUNNING_STATES = (ActionState.CREATED, ActionState.SENT, ActionState.STARTED)
 _VMS = r"/api/vps/v1/virtual-machines"
 _VM = _VMS + r"/(?P<vm>[0-9]+)"
 _VM_PREFIX = re.compile(_VM)
@@ -50,6 +59,7 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, str]]] = [
     (re.compile(_VM + r"/backups"), {"GET": "list_backups"}),
     (re.compile(_VM + r"/backups/(?P<backup>[0-9]+)/restore"), {"POST": "restore_backup"}),
 ]
+
 
 @dataclass
 class _Injection:
@@ -71,255 +81,6 @@ class _Injection:
             return False
         self.seen += 1
         return self.seen > self.after and (self.seen - self.after) % self.every == 0
-
-
-def timestamp(moment: datetime) -> str:
-    """Hostinger's date-time format: ``2025-02-27T11:54:22Z``."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-_PLANS: dict[str, tuple[int, int, int, int]] = {
-    # plan: cpus, memory (MB), disk (MB), bandwidth (MB), as Hostinger sells its KVM plans
-    "KVM 1": (1, 4096, 51200, 4194304),
-    "KVM 2": (2, 8192, 102400, 8388608),
-    "KVM 4": (4, 16384, 204800, 16777216),
-    "KVM 8": (8, 32768, 409600, 33554432),
-}
-_DEFAULT_PLAN = "KVM 2"
-_DEFAULT_TEMPLATE: Json = {
-    "id": 1077,
-    "name": "Ubuntu 24.04 LTS",
-    "description": "Ubuntu 24.04 LTS 64bit",
-    "documentation": None,
-}
-# Addresses no one routes: TEST-NET-3 and TEST-NET-2 (RFC 5737), then the benchmarking range
-# (RFC 2544) for fleets of more than 508 VMs.
-_ADDRESS_BLOCKS = (
-    (ipaddress.IPv4Address("203.0.113.0"), 254),
-    (ipaddress.IPv4Address("198.51.100.0"), 254),
-    (ipaddress.IPv4Address("198.18.0.0"), 2**17 - 2),
-)
-_IPV6_PREFIX = int(ipaddress.IPv6Address("2001:db8::"))  # the documentation prefix, RFC 3849
-
-
-def _ipv4_address(serial: int) -> str:
-    """The ``serial``-th VM's IPv4 address: distinct for the first 131,578 VMs."""
-    serial %= sum(size for _, size in _ADDRESS_BLOCKS)
-    for network, size in _ADDRESS_BLOCKS:
-        if serial < size:
-            return str(network + serial + 1)
-        serial -= size
-    raise AssertionError("unreachable: the serial was reduced modulo the blocks' size")
-
-
-def _ipv6_address(serial: int) -> str:
-    return str(ipaddress.IPv6Address(_IPV6_PREFIX + serial + 1))
-
-
-class VmAttributes(TypedDict, total=False):
-    """What ``add_vm`` and ``vms=`` can set on a virtual machine; all of them are optional."""
-
-    hostname: str
-    state: str
-    plan: Optional[str]
-    cpus: int
-    memory: int
-    disk: int
-    bandwidth: int
-    ipv4: Optional[str]
-    ipv6: Optional[str]
-    template: Optional[Mapping[str, Any]]
-    data_center_id: Optional[int]
-    subscription_id: Optional[str]
-    ns1: Optional[str]
-    ns2: Optional[str]
-    firewall_group_id: Optional[int]
-    created_at: datetime
-    locked: bool
-    action_seconds: Optional[float]
-    fail_actions: bool
-
-
-class VmSpec(VmAttributes, total=False):
-    """One item of ``vms=``: a VM's ``id`` and any of its attributes."""
-
-    id: Required[int]
-
-
-def _integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _text(value: Any) -> bool:
-    return isinstance(value, str) and value != ""
-
-
-def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
-    return lambda value: value is None or check(value)
-
-
-# Each attribute, the check its value must pass, and what the error says when it does not.
-_ATTRIBUTE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "hostname": (_text, "a non-empty string"),
-    "state": (_text, "a non-empty string"),
-    "plan": (_optional(_text), "a non-empty string or None"),
-    "cpus": (_integer, "an int, 0 or more"),
-    "memory": (_integer, "an int, 0 or more (MB)"),
-    "disk": (_integer, "an int, 0 or more (MB)"),
-    "bandwidth": (_integer, "an int, 0 or more (MB)"),
-    "ipv4": (_optional(_text), "an address as a string, or None"),
-    "ipv6": (_optional(_text), "an address as a string, or None"),
-    "template": (
-        lambda value: value is None or isinstance(value, Mapping),
-        "a mapping (id, name, description, documentation) or None",
-    ),
-    "data_center_id": (_optional(_integer), "an int or None"),
-    "subscription_id": (_optional(_text), "a non-empty string or None"),
-    "ns1": (_optional(_text), "a non-empty string or None"),
-    "ns2": (_optional(_text), "a non-empty string or None"),
-    "firewall_group_id": (_optional(_integer), "an int or None"),
-    "created_at": (
-        lambda value: isinstance(value, datetime) and value.utcoffset() is not None,
-        "a timezone-aware datetime",
-    ),
-    "locked": (lambda value: isinstance(value, bool), "True or False"),
-    "action_seconds": (
-        _optional(
-            lambda value: (
-                isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-            )
-        ),
-        "a number of seconds, 0 or more (math.inf: never finishes), or None",
-    ),
-    "fail_actions": (lambda value: isinstance(value, bool), "True or False"),
-}
-
-
-def _checked(vm_id: Any, attributes: Mapping[str, Any]) -> None:
-    """Refuse a VM id or attribute the fake cannot hold, with a message that says why."""
-    if not _integer(vm_id):
-        raise ValueError(f"A VM id must be an int, 0 or more, not {vm_id!r}")
-    for name, value in attributes.items():
-        if name not in _ATTRIBUTE_CHECKS:
-            raise ValueError(
-                f"Unknown VM attribute {name!r}: expected some of {', '.join(_ATTRIBUTE_CHECKS)}"
-            )
-        check, expected = _ATTRIBUTE_CHECKS[name]
-        if not check(value):
-            raise ValueError(f"VM {vm_id}: {name} must be {expected}, not {value!r}")
-
-
-@dataclass
-class FakeVm:
-    """A virtual machine of the fake: what the API shows of it, its snapshot, how its actions go.
-
-    ``locked`` holds the VM's ``actions_lock`` at ``locked`` as if something outside the API ran
-    on it: create, delete and restore get 409 as while an action runs. ``action_seconds``
-    overrides the fake's default duration (``math.inf``: never finishes); ``fail_actions`` makes
-    its actions end in ``error`` with no effect. ``serial`` is the order the fake made it in,
-    from 0: its addresses come from it.
-    """
-
-    id: int
-    hostname: str = ""
-    state: str = "running"
-    plan: Optional[str] = _DEFAULT_PLAN
-    cpus: int = _PLANS[_DEFAULT_PLAN][0]
-    memory: int = _PLANS[_DEFAULT_PLAN][1]
-    disk: int = _PLANS[_DEFAULT_PLAN][2]
-    bandwidth: int = _PLANS[_DEFAULT_PLAN][3]
-    ipv4: Optional[str] = None
-    ipv6: Optional[str] = None
-    template: Optional[Json] = field(default_factory=lambda: dict(_DEFAULT_TEMPLATE))
-    data_center_id: Optional[int] = 17
-    subscription_id: Optional[str] = None
-    ns1: Optional[str] = "192.0.2.53"
-    ns2: Optional[str] = "192.0.2.54"
-    firewall_group_id: Optional[int] = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    locked: bool = False
-    action_seconds: Optional[float] = None
-    fail_actions: bool = False
-    snapshot: Optional[Json] = None
-    serial: int = 0
-
-    def __post_init__(self) -> None:
-        self.hostname = self.hostname or f"srv{self.id}.hstgr.cloud"
-        if self.subscription_id is None:
-            self.subscription_id = f"AzZ{self.id:08x}"
-
-    def update(self, attributes: Mapping[str, Any]) -> None:
-        """Set the attributes given (checked by ``_checked`` first)."""
-        for name, value in attributes.items():
-            if name == "template" and value is not None:
-                value = dict(value)
-            setattr(self, name, value)
-
-    def to_json(self, *, locked: bool) -> Json:
-        """The VirtualMachine resource; ``locked``: an action runs on it."""
-        return {
-            "id": self.id,
-            "firewall_group_id": self.firewall_group_id,
-            "subscription_id": self.subscription_id,
-            "data_center_id": self.data_center_id,
-            "plan": self.plan,
-            "hostname": self.hostname,
-            "state": self.state,
-            "actions_lock": "locked" if locked or self.locked else "unlocked",
-            "cpus": self.cpus,
-            "memory": self.memory,
-            "disk": self.disk,
-            "bandwidth": self.bandwidth,
-            "ns1": self.ns1,
-            "ns2": self.ns2,
-            "ipv4": _addresses(2 * self.serial + 1, self.ipv4, self.hostname),
-            "ipv6": _addresses(2 * self.serial + 2, self.ipv6, None),
-            "template": None if self.template is None else dict(self.template),
-            "created_at": timestamp(self.created_at),
-        }
-
-
-def _addresses(address_id: int, address: Optional[str], ptr: Optional[str]) -> Optional[list[Json]]:
-    return None if address is None else [{"id": address_id, "address": address, "ptr": ptr}]
-
-
-@dataclass
-class _Action:
-    id: int
-    vm: FakeVm
-    name: str
-    began: float
-    began_at: datetime
-    seconds: float
-    fails: bool
-    on_success: Callable[[datetime], object]
-    on_finish: Optional[Callable[[], object]] = None
-
-    def state(self, now: float) -> tuple[str, float]:
-        """The state at monotonic time ``now``, and how many seconds in it began."""
-        elapsed = now - self.began
-        if elapsed >= self.seconds:
-            return (ActionState.ERROR if self.fails else ActionState.SUCCESS), self.seconds
-        stage = min(int(elapsed / self.seconds * len(_RUNNING_STATES)), len(_RUNNING_STATES) - 1)
-        offset = self.seconds * stage / len(_RUNNING_STATES) if stage else 0.0
-        return _RUNNING_STATES[stage], offset
-
-    def to_json(self, now: float) -> Json:
-        state, offset = self.state(now)
-        return self._render(state, offset)
-
-    def render_created(self) -> Json:
-        return self._render(ActionState.CREATED, 0.0)
-
-    def _render(self, state: str, offset: float) -> Json:
-        updated_at = self.began_at + timedelta(seconds=offset)
-        return {
-            "id": self.id,
-            "name": self.name,
-            "state": state,
-            "created_at": timestamp(self.began_at),
-            "updated_at": timestamp(updated_at),
-        }
 
 
 def _error(
@@ -374,7 +135,7 @@ class FakeHostinger:
             raise ValueError("action_seconds must be 0 or more, and per_page 1 or more")
         if weekly_backups < 0:
             raise ValueError(f"weekly_backups must be 0 or more, not {weekly_backups}")
-        self._limiter = _limiter(
+        self._limiter = limiter_for(
             rate_limit, block_after, block_span, block_seconds, rate_limit_headers
         )
         self.edge_block = make_edge_block(edge_block)
@@ -387,8 +148,8 @@ class FakeHostinger:
         self._backups = BackupShelf()
         self._lock = threading.RLock()
         self._vms: dict[int, FakeVm] = {}
-        self._actions: dict[int, _Action] = {}
-        self._running: list[_Action] = []  # started, not finished yet: at most one per VM
+        self._actions: dict[int, FakeAction] = {}
+        self._running: list[FakeAction] = []  # started, not finished yet: at most one per VM
         self._next_action_id = 1
         self._next_snapshot_id = 1
         self._injections: list[_Injection] = []
@@ -414,7 +175,7 @@ class FakeHostinger:
         ``ns2``, ``firewall_group_id``, ``created_at`` (now), ``locked`` (False),
         ``action_seconds`` (None: the fake's) and ``fail_actions`` (False).
         """
-        _checked(vm_id, attributes)
+        checked_attributes(vm_id, attributes)
         with self._lock:
             vm = self._vms.get(vm_id)
             if vm is None:
@@ -719,16 +480,16 @@ class FakeHostinger:
     def _make_vm(self, vm_id: int, attributes: Mapping[str, Any]) -> FakeVm:
         """A new VM: sizes from its plan unless given, addresses of its own."""
         serial = len(self._vms)
-        plan = attributes.get("plan", _DEFAULT_PLAN)
-        cpus, memory, disk, bandwidth = _PLANS.get(plan or _DEFAULT_PLAN, _PLANS[_DEFAULT_PLAN])
+        plan = attributes.get("plan", DEFAULT_PLAN)
+        cpus, memory, disk, bandwidth = PLANS.get(plan or DEFAULT_PLAN, PLANS[DEFAULT_PLAN])
         vm = self._vms[vm_id] = FakeVm(
             vm_id,
             cpus=cpus,
             memory=memory,
             disk=disk,
             bandwidth=bandwidth,
-            ipv4=_ipv4_address(serial),
-            ipv6=_ipv6_address(serial),
+            ipv4=ipv4_address(serial),
+            ipv6=ipv6_address(serial),
             serial=serial,
         )
         self._backups.add_weekly(
@@ -767,7 +528,7 @@ class FakeHostinger:
         on_finish: Optional[Callable[[], object]] = None
         if name in ("restore_snapshot", "restore_backup"):
             on_finish = _restoring(vm)
-        action = _Action(
+        action = FakeAction(
             id=self._next_action_id,
             vm=vm,
             name=name,
@@ -803,30 +564,6 @@ class FakeHostinger:
         }
         self._next_snapshot_id += 1
         return vm.snapshot
-
-
-def _limiter(
-    rate_limit: Optional[tuple[int, float]],
-    block_after: Optional[int],
-    block_span: float,
-    block_seconds: float,
-    headers: str,
-) -> Optional[RateLimiter]:
-    if rate_limit is None:
-        if block_after is not None:
-            raise ValueError("block_after needs a rate_limit: blocks follow refusals")
-        if headers != "laravel":
-            raise ValueError("rate_limit_headers needs a rate_limit: without one, none are sent")
-        return None
-    if not isinstance(rate_limit, (tuple, list)) or len(rate_limit) != 2:
-        raise ValueError(f"rate_limit must be (N, SECONDS), such as (50, 1), not {rate_limit!r}")
-    return RateLimiter(
-        *rate_limit,
-        block_after=block_after,
-        block_span=block_span,
-        block_seconds=block_seconds,
-        headers=headers,
-    )
 
 
 def _restoring(vm: FakeVm) -> Callable[[], None]:
